@@ -1,0 +1,170 @@
+"""Actors (people, bodies, states, outlets...), the spellings they go by, and their ties."""
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from libya.desk.models.common import Curated, FoldedText, stamp_triggers, tracked
+from libya.desk.querysets import ActorQuerySet
+
+
+class ActorManager(models.Manager.from_queryset(ActorQuerySet)):
+    def get_by_natural_key(self, slug: str) -> "Actor":
+        return self.get(slug=slug)
+
+
+@tracked("ActorHistory")
+class Actor(Curated):
+    """A person, organisation, government body, state, armed group or media outlet."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        ORGANISATION = "organisation", _("organisation")
+        GOVERNMENT_BODY = "government_body", _("government body")
+        STATE = "state", _("state")
+        ARMED_GROUP = "armed_group", _("armed group")
+        INTERNATIONAL_ORGANISATION = "international_organisation", _("international organisation")
+        MEDIA = "media", _("media outlet")
+
+    name = models.CharField(_("canonical name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, db_index=True)
+    description = models.TextField(_("description or role"), blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        db_index=True,
+        help_text=_("ISO 3166-1 alpha-2 code, where one applies (LY, RU, TR...)."),
+    )
+    owner = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outlets_owned",
+        verbose_name=_("owner"),
+        help_text=_("For a media outlet: who operates it."),
+    )
+    state_affiliated = models.BooleanField(
+        _("state-affiliated"),
+        null=True,
+        blank=True,
+        help_text=_("For a media outlet: funded or operated by a state. Empty when unknown."),
+    )
+
+    objects = ActorManager()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
+        indexes = [
+            GinIndex(OpClass(FoldedText("name"), name="gin_trgm_ops"), name="actor_name_trgm")
+        ]
+        triggers = stamp_triggers("actor")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class AliasManager(models.Manager):
+    def get_by_natural_key(self, actor_slug: str, name: str) -> "Alias":
+        return self.get(actor__slug=actor_slug, name=name)
+
+
+@tracked("AliasHistory")
+class Alias(models.Model):
+    """One spelling of an actor's name, in one language."""
+
+    actor = models.ForeignKey(
+        Actor, models.CASCADE, related_name="aliases", verbose_name=_("actor")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("BCP 47 code: fr, en, ru, ar, es...")
+    )
+    folded = models.GeneratedField(
+        expression=FoldedText("name"),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("folded form"),
+    )
+
+    objects = AliasManager()
+
+    class Meta:
+        ordering = ["actor", "name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [models.UniqueConstraint("actor", "name", name="alias_unique_per_actor")]
+        indexes = [
+            GinIndex(fields=["folded"], opclasses=["gin_trgm_ops"], name="alias_folded_trgm"),
+            models.Index("folded", name="alias_folded"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.actor.slug, self.name)
+
+    natural_key.dependencies = ["desk.actor"]
+
+
+class AffiliationManager(models.Manager):
+    def get_by_natural_key(self, actor: str, kind: str, target: str) -> "Affiliation":
+        return self.get(actor__slug=actor, kind=kind, target__slug=target)
+
+
+@tracked("AffiliationHistory")
+class Affiliation(models.Model):
+    """A dated tie between two actors: Haftar leads the LNA; Lavrov belongs to the ministry."""
+
+    class Kind(models.TextChoices):
+        LEADS = "leads", _("leads")
+        MEMBER_OF = "member_of", _("member of")
+        PART_OF = "part_of", _("part of")
+        SPOKESPERSON_FOR = "spokesperson_for", _("spokesperson for")
+        GOVERNMENT_OF = "government_of", _("government of")
+        OPERATES = "operates", _("operates")
+
+    actor = models.ForeignKey(
+        Actor, models.CASCADE, related_name="affiliations", verbose_name=_("actor")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    target = models.ForeignKey(
+        Actor, models.CASCADE, related_name="affiliated", verbose_name=_("target")
+    )
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = AffiliationManager()
+
+    class Meta:
+        ordering = ["actor", "kind", "target"]
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        constraints = [
+            models.UniqueConstraint("actor", "kind", "target", name="affiliation_unique"),
+            models.CheckConstraint(condition=~Q(actor=F("target")), name="affiliation_not_self"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="affiliation_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_kind_display()} {self.target}"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.actor.slug, self.kind, self.target.slug)
+
+    natural_key.dependencies = ["desk.actor"]

@@ -1,0 +1,22 @@
+"""Plain Django views that are not part of the REST API."""
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers a query, 503 (with Retry-After) when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        response = JsonResponse(
+            {"status": "unavailable", "database": str(exc).strip()[:200]}, status=503
+        )
+        response["Retry-After"] = "5"
+        return response
+    return JsonResponse({"status": "ok", "database": "ok"})

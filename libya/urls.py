@@ -1,0 +1,13 @@
+"""URLs: the API under /api/v1/, the admin at DJANGO_ADMIN_PATH, and /healthz."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from libya.desk.views import healthz
+
+urlpatterns = [
+    path("api/v1/", include("libya.desk.api.urls")),
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,90 @@
+"""factory_boy factories: minimal, explicit data for unit tests."""
+
+import hashlib
+from datetime import date
+
+import factory
+from factory.django import DjangoModelFactory
+
+from libya.desk.models import (
+    Actor,
+    Alias,
+    Article,
+    Claim,
+    DatePrecision,
+    Event,
+    Participation,
+)
+
+
+class ActorFactory(DjangoModelFactory):
+    class Meta:
+        model = Actor
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Acteur {n}")
+    slug = factory.Sequence(lambda n: f"acteur-{n}")
+    kind = Actor.Kind.PERSON
+
+
+class MediaFactory(ActorFactory):
+    name = factory.Sequence(lambda n: f"Journal {n}")
+    slug = factory.Sequence(lambda n: f"journal-{n}")
+    kind = Actor.Kind.MEDIA
+
+
+class AliasFactory(DjangoModelFactory):
+    class Meta:
+        model = Alias
+
+    actor = factory.SubFactory(ActorFactory)
+    name = factory.LazyAttribute(lambda o: o.actor.name)
+    language = "fr"
+
+
+class ArticleFactory(DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article numéro {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    publisher = factory.SubFactory(MediaFactory)
+    published_on = date(2020, 1, 14)
+    published_precision = DatePrecision.DAY
+    body = "Le ministre a déclaré : « Nous allons poursuivre nos efforts. » Fin."
+    source = factory.Sequence(lambda n: f"test_{n:03d}.txt")
+    content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.body.encode()).hexdigest())
+
+
+class EventFactory(DjangoModelFactory):
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Pourparlers {n}")
+    slug = factory.Sequence(lambda n: f"evenement-{n}")
+    kind = Event.Kind.TALKS
+    start_date = date(2020, 1, 13)
+    date_precision = DatePrecision.DAY
+    place_name = "Moscou"
+    place_country = "RU"
+
+    @factory.post_generation
+    def participants(self, create, extracted, **kwargs):
+        for actor in extracted or ():
+            Participation.objects.create(event=self, actor=actor, role=Participation.Role.PARTY)
+
+
+class ClaimFactory(DjangoModelFactory):
+    """A claim whose text is taken from its article's body, so it always validates."""
+
+    class Meta:
+        model = Claim
+
+    article = factory.SubFactory(ArticleFactory)
+    speaker = factory.SubFactory(ActorFactory)
+    kind = Claim.Kind.DIRECT_QUOTE
+    span_start = factory.LazyAttribute(lambda o: o.article.body.index("«") + 2)
+    span_end = factory.LazyAttribute(lambda o: o.article.body.index("»") - 1)
+    text = factory.LazyAttribute(lambda o: o.article.body[o.span_start : o.span_end])
+    said_on = date(2020, 1, 14)
