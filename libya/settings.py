@@ -8,13 +8,25 @@ with a development value.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean from the environment; anything but true/false/1/0/yes/no/on/off is an error."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in {"true", "1", "yes", "on"}:
+        return True
+    if raw in {"false", "0", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
 # Core
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 ADMIN_PATH = env.str("DJANGO_ADMIN_PATH", default="admin/")
@@ -94,6 +106,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("DJANGO_AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_VERBOSE = False
 
 # Internationalisation
 LANGUAGE_CODE = "fr"
@@ -119,7 +132,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 SOURCES_DIR = env.path("DESK_SOURCES_DIR", default=BASE_DIR / "sources")
 
 # Security (HTTPS settings are on unless explicitly turned off for local HTTP)
-SECURE_SSL = env.bool("DJANGO_SECURE_SSL", default=not DEBUG)
+SECURE_SSL = env_bool("DJANGO_SECURE_SSL", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_SSL
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL

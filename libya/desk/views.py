@@ -1,11 +1,17 @@
 """Plain Django views that are not part of the REST API."""
 
-from django.db import DatabaseError, connection
+import logging
+
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+logger = logging.getLogger(__name__)
 
+
+# Not atomic: ATOMIC_REQUESTS would open the connection before the view could catch a failure.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -136,21 +136,17 @@ class Claim(Curated):
         if self.article_id is None or self.span_start is None or self.span_end is None:
             return
         body = self.article.body
+        where = {"start": self.span_start, "end": self.span_end, "length": len(body)}
         if self.span_end > len(body) or self.span_start >= self.span_end:
-            raise ValidationError(
-                {
-                    "span_end": _(
-                        "The span %(start)s-%(end)s is outside the article body (%(length)s characters)."
-                    )
-                },
-                code="span_out_of_body",
-                params={"start": self.span_start, "end": self.span_end, "length": len(body)},
+            message = _(
+                "The span %(start)s-%(end)s is not inside the body (%(length)s characters)."
             )
+            error = ValidationError(message, code="span_out_of_body", params=where)
+            raise ValidationError({"span_end": error})
         if body[self.span_start : self.span_end] != self.text:
+            message = _("The text is not the article's body at characters %(start)s-%(end)s.")
             raise ValidationError(
-                {"text": _("The text is not the article's body at characters %(start)s-%(end)s.")},
-                code="span_mismatch",
-                params={"start": self.span_start, "end": self.span_end},
+                {"text": ValidationError(message, code="span_mismatch", params=where)}
             )
 
     def anchor(self) -> None:

@@ -1,0 +1,24 @@
+# The Libya desk web service: gunicorn serving Django, static files by whitenoise.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system desk && useradd --system --gid desk --home-dir /app desk
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# collectstatic imports settings, which require these; nothing is connected at build time.
+RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
+    python manage.py collectstatic --noinput \
+ && mkdir -p /var/lib/desk && chown desk:desk /var/lib/desk
+
+USER desk
+EXPOSE 8000
+ENTRYPOINT ["/app/docker/entrypoint.sh"]
+CMD ["gunicorn", "libya.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Container start: a secret key if none was given, migrations, the seed corpus, then CMD.
+set -eu
+
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+    key_file=/var/lib/desk/secret-key
+    [ -s "$key_file" ] || python -c 'import secrets; print(secrets.token_urlsafe(50))' > "$key_file"
+    DJANGO_SECRET_KEY=$(cat "$key_file")
+    export DJANGO_SECRET_KEY
+fi
+
+python manage.py migrate --noinput
+python manage.py seed
+exec "$@"
