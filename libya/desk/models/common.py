@@ -44,7 +44,7 @@ def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
             name=f"{name}_stamp",
             when=pgtrigger.Before,
             operation=pgtrigger.Update,
-            func="NEW.updated_at = now(); NEW.version = OLD.version + 1; RETURN NEW;",
+            func="NEW.updated_at = clock_timestamp(); NEW.version = OLD.version + 1; RETURN NEW;",
         ),
         pgtrigger.Trigger(
             name=f"{name}_deletion",
@@ -52,7 +52,7 @@ def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
             operation=pgtrigger.Delete,
             func=(
                 "INSERT INTO desk_deletion (resource, key, deleted_at) "
-                f"VALUES ('{name}', {_deletion_key(name)}, now()); RETURN OLD;"
+                f"VALUES ('{name}', {_deletion_key(name)}, clock_timestamp()); RETURN OLD;"
             ),
         ),
     ]
@@ -90,7 +90,7 @@ class Deletion(models.Model):
     resource = models.CharField(_("resource"), max_length=10, choices=Resource.choices)
     key = models.CharField(_("slug or id"), max_length=255)
     deleted_at = models.DateTimeField(_("deleted at"), db_index=True)
-    merged_into = models.CharField(_("merged into"), max_length=255, blank=True)
+    merged_into = models.CharField(_("merged into"), max_length=255, blank=True, db_default="")
 
     class Meta:
         ordering = ["deleted_at", "id"]
