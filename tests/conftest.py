@@ -11,9 +11,17 @@ CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus.json"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the curated corpus once per test session; each test then runs in a rollback."""
+    """Load the curated corpus once into the test database; each test then runs in a rollback.
+
+    With --reuse-db the corpus is already there from an earlier session: loading
+    it again would bump every record's version. After changing the fixture or
+    the models, run once with --create-db.
+    """
+    from libya.desk.models import Article
+
     with django_db_blocker.unblock():
-        call_command("loaddata", CORPUS, verbosity=0)
+        if not Article.objects.exists():
+            call_command("loaddata", CORPUS, verbosity=0)
 
 
 @pytest.fixture
