@@ -4,13 +4,17 @@ import hashlib
 from datetime import date
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
 from libya.desk.models import (
     Actor,
+    Affiliation,
     Alias,
     Article,
     Claim,
+    ClaimLink,
     DatePrecision,
     Event,
     Participation,
@@ -88,3 +92,48 @@ class ClaimFactory(DjangoModelFactory):
     span_end = factory.LazyAttribute(lambda o: o.article.body.index("»") - 1)
     text = factory.LazyAttribute(lambda o: o.article.body[o.span_start : o.span_end])
     said_on = date(2020, 1, 14)
+
+
+class AffiliationFactory(DjangoModelFactory):
+    class Meta:
+        model = Affiliation
+
+    actor = factory.SubFactory(ActorFactory)
+    kind = Affiliation.Kind.MEMBER_OF
+    target = factory.SubFactory(ActorFactory, kind=Actor.Kind.ORGANISATION)
+
+
+class ClaimLinkFactory(DjangoModelFactory):
+    class Meta:
+        model = ClaimLink
+
+    claim = factory.SubFactory(ClaimFactory)
+    relation = ClaimLink.Relation.CORROBORATES
+    other = factory.SubFactory(ClaimFactory)
+
+
+class UserFactory(DjangoModelFactory):
+    """A staff account; `editor=True` puts it in the Editors group."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def editor(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name="Editors"))
+
+
+class ParticipationFactory(DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    event = factory.SubFactory(EventFactory)
+    actor = factory.SubFactory(ActorFactory)
+    role = Participation.Role.PARTY

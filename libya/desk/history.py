@@ -1,0 +1,110 @@
+"""Reading the history that database triggers (django-pghistory) write for every curated row.
+
+Each history row is a full snapshot of the tracked row after an insert or update (or
+before a delete), with the request's user in its pghistory context, so a diff between
+two versions is a comparison of two snapshots.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import models
+
+# Stamps that change on every write: noise in a diff.
+UNDIFFED = {"created_at", "updated_at", "version", "search_vector"}
+
+
+@dataclass
+class Change:
+    """One field's value before and after."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class Entry:
+    """One history row: what happened, when, by whom, and what it changed."""
+
+    label: str
+    at: datetime
+    user: str
+    version: int | None
+    changes: list[Change] = field(default_factory=list)
+
+
+def history_entries(obj: models.Model) -> list[Entry]:
+    """Every recorded change of `obj`, oldest first, each diffed against the one before."""
+    rows = list(obj.history.select_related("pgh_context").order_by("pgh_id"))
+    users = _usernames(rows)
+    entries, previous = [], None
+    for row in rows:
+        entries.append(
+            Entry(
+                label=row.pgh_label,
+                at=row.pgh_created_at,
+                user=users.get(_user_id(row), ""),
+                version=getattr(row, "version", None),
+                changes=diff(type(obj), previous, row),
+            )
+        )
+        previous = row
+    return entries
+
+
+def changes_since(obj: models.Model, version: int) -> tuple[list[Change], list[str]]:
+    """Field changes from the snapshot at `version` to the latest one, and who made them."""
+    rows = list(
+        obj.history.select_related("pgh_context").filter(version__gte=version).order_by("pgh_id")
+    )
+    seen = next((row for row in rows if row.version == version), None)
+    later = [row for row in rows if row.version > version]
+    if seen is None or not later:
+        return [], []
+    users = _usernames(later)
+    names = sorted({users[uid] for uid in map(_user_id, later) if uid in users})
+    return diff(type(obj), seen, later[-1]), names
+
+
+def diff(model: type[models.Model], before, after) -> list[Change]:
+    """Fields whose values differ between two snapshots (all set fields when `before` is None)."""
+    changes = []
+    for hist_field in _diffed_fields(type(after)):
+        old = getattr(before, hist_field.attname) if before is not None else None
+        new = getattr(after, hist_field.attname)
+        if old != new and not (before is None and new in (None, "")):
+            label = str(model._meta.get_field(hist_field.name).verbose_name)
+            changes.append(Change(label, _display(hist_field, old), _display(hist_field, new)))
+    return changes
+
+
+def _diffed_fields(event_model: type[models.Model]) -> list[models.Field]:
+    return [
+        f
+        for f in event_model._meta.concrete_fields
+        if not f.name.startswith("pgh_") and f.name not in UNDIFFED and f.name != "id"
+    ]
+
+
+def _display(hist_field: models.Field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if hist_field.is_relation:
+        target = hist_field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else f"#{value}"
+    if hist_field.choices:
+        return str(dict(hist_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _user_id(row) -> int | None:
+    context = row.pgh_context
+    return context.metadata.get("user") if context is not None else None
+
+
+def _usernames(rows) -> dict[int, str]:
+    ids = {uid for uid in map(_user_id, rows) if uid is not None}
+    users = get_user_model()._default_manager.filter(pk__in=ids)
+    return {user.pk: user.get_username() for user in users}
