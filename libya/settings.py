@@ -164,6 +164,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema component per vocabulary, named after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "libya.desk.models.Actor.Kind",
+        "EventKindEnum": "libya.desk.models.Event.Kind",
+        "ClaimKindEnum": "libya.desk.models.Claim.Kind",
+        "ClaimStatusEnum": "libya.desk.models.Claim.Status",
+        "ParticipationRoleEnum": "libya.desk.models.Participation.Role",
+        "DatePrecisionEnum": "libya.desk.models.DatePrecision",
+        "DeletionResourceEnum": "libya.desk.models.Deletion.Resource",
+    },
 }
 
 # Logging: everything to stderr, where gunicorn and the container runtime collect it.

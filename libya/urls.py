@@ -11,3 +11,7 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+# JSON error bodies under /api/, Django's pages elsewhere.
+handler404 = "libya.desk.api.errors.not_found"
+handler500 = "libya.desk.api.errors.server_error"

@@ -8,7 +8,14 @@ from drf_spectacular.views import (
 )
 from rest_framework import routers
 
+from libya.desk.api import views
+
 router = routers.DefaultRouter()
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("events", views.EventViewSet, basename="event")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("deletions", views.DeletionViewSet, basename="deletion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

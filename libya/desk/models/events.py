@@ -96,6 +96,8 @@ class Event(Curated):
         indexes = [
             GinIndex(fields=["search_vector"], name="event_search"),
             models.Index(fields=["start_date", "period_end"], name="event_period"),
+            # The API's default order, so that keyset pages read the index at any depth.
+            models.Index(fields=["-start_date", "slug"], name="event_date_slug"),
             models.Index(fields=["place_name"], name="event_place"),
         ]
         constraints = [

@@ -1,0 +1,66 @@
+"""JSON errors for everything under /api/: DRF exceptions and Django's 404 and 500 pages."""
+
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, with every body reshaped to ``{status, detail, errors?}``.
+
+    Unlike DRF's own, it does not call ``set_rollback()``: API reads run outside
+    any transaction (see ``DeskAPIMixin.as_view``), so the only atomic block it
+    could mark is an enclosing one it does not own, such as a test's.
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers = {}
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(math.ceil(exc.wait))
+    data = exc.detail if isinstance(exc.detail, list | dict) else {"detail": exc.detail}
+    return Response(error_body(exc.status_code, data), status=exc.status_code, headers=headers)
+
+
+def error_body(status: int, data) -> dict:
+    """``detail`` says what went wrong; ``errors`` names each parameter at fault."""
+    if isinstance(data, dict) and set(data) != {"detail"}:
+        fields = ", ".join(data)
+        errors = {name: _messages(value) for name, value in data.items()}
+        return {"status": status, "detail": f"Invalid parameter(s): {fields}.", "errors": errors}
+    if isinstance(data, list):
+        return {"status": status, "detail": " ".join(map(str, data))}
+    return {"status": status, "detail": str(data["detail"])}
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        return [f"{k}: {v}" for k, v in value.items()]
+    return [str(value)]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches: JSON under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"status": 404, "detail": "No such resource."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: JSON under /api/ (the traceback is logged by Django), Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"status": 500, "detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)

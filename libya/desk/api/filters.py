@@ -1,0 +1,323 @@
+"""Query parameters: one FilterSet per resource (backends.py applies them).
+
+Multi-valued parameters take repeated values (``?kind=talks&kind=visit``), a
+comma-separated list (``?kind=talks,visit``) or both; rows match any of them.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django_filters.fields import BaseCSVField, IsoDateTimeField
+from django_filters.widgets import BaseCSVWidget
+
+from libya.desk.models import Actor, Article, Claim, Deletion, Event, Participation
+from libya.desk.models.common import FoldedText
+
+ARTICLE_EXAMPLE = "discussions-a-moscou-sur-la-libye-haftar-part-sans-signer-laccord-malgre-un"
+
+
+class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
+    """Reads every occurrence of the parameter and splits each on commas."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
+        if name not in data:
+            return None
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class RepeatableCSVField(BaseCSVField):
+    base_widget_class = RepeatableCSVWidget
+
+
+class ValuesFilter(df.BaseInFilter, df.CharFilter):
+    """Any of several values; ``many=True`` when the path crosses a to-many relation.
+
+    A join through a to-many relation repeats a row once per match, so those
+    paths filter through ``pk IN (subquery)`` instead, which keeps each row once.
+    """
+
+    base_field_class = RepeatableCSVField
+
+    def __init__(self, *args: Any, many: bool = False, **kwargs: Any) -> None:
+        self.many = many
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        lookup = {f"{self.field_name}__in": value}
+        if self.many:
+            return qs.filter(pk__in=qs.model._base_manager.filter(**lookup).values("pk"))
+        return qs.filter(**lookup)
+
+
+class ChoicesFilter(df.BaseInFilter, df.ChoiceFilter):
+    """Any of several values from a controlled vocabulary; others are a 400."""
+
+    base_field_class = RepeatableCSVField
+
+
+def slugs(field_name: str, help_text: str, many: bool = False) -> ValuesFilter:
+    return ValuesFilter(field_name=field_name, help_text=help_text, many=many)
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 timestamp, moved to UTC here: PostgreSQL refuses offsets beyond ±15:59."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        try:
+            return None if moment is None else moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Timestamp out of range.", code="invalid") from None
+
+
+class TimestampFilter(df.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class DeskFilterSet(df.FilterSet):
+    """Parameters shared by every list; ``examples`` feed the OpenAPI schema."""
+
+    updated_after = TimestampFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Rows created or changed at or after this ISO 8601 timestamp (for sync).",
+    )
+
+    examples: dict[str, Any] = {"updated_after": "2026-01-01T00:00:00Z"}
+
+    @classmethod
+    def defaults(cls, queryset: QuerySet) -> QuerySet:
+        """What a list shows before any parameter narrows it."""
+        return queryset
+
+    def get_form_class(self) -> type[forms.Form]:
+        # django-filter builds a form class per request, labels and all (~1 ms);
+        # the fields depend only on the FilterSet class, so build it once per class.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
+class ArticleFilterSet(DeskFilterSet):
+    search = df.CharFilter(
+        method="filter_search",
+        help_text="French full-text query, stemmed (négocier finds négociations); "
+        '"quoted phrase", -exclusion and OR work. Sorted by relevance unless `ordering` '
+        "is given; relevance ranks the 1,000 newest matches.",
+    )
+    published_after = df.DateFilter(
+        method="filter_published_after",
+        help_text="Published on or after this date (inclusive; a month-precision date "
+        "matches when its month overlaps).",
+    )
+    published_before = df.DateFilter(
+        method="filter_published_before", help_text="Published on or before this date (inclusive)."
+    )
+    publisher = slugs("publisher__slug", "Publisher slug(s).")
+    language = ValuesFilter(field_name="language", help_text="Language code(s): fr, en...")
+    actor = slugs("mentioned_actors__slug", "Slug(s) of actors mentioned.", many=True)
+    event = slugs("events__slug", "Slug(s) of events the article reports.", many=True)
+
+    examples = DeskFilterSet.examples | {
+        "search": "négocier cessez-le-feu",
+        "published_after": "2020-01-01",
+        "published_before": "2020-01-31",
+        "publisher": ["rt-en-francais"],
+        "language": ["fr"],
+        "actor": ["khalifa-haftar"],
+        "event": ["moscow-talks-2020-01-13"],
+    }
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+
+    def filter_search(self, qs, name: str, value: str):
+        if "ordering" in self.data:
+            return qs.search(value)
+        return qs.ranked_search(value)
+
+    def filter_published_after(self, qs, name: str, value):
+        return qs.published_between(value, None)
+
+    def filter_published_before(self, qs, name: str, value):
+        return qs.published_between(None, value)
+
+
+class ActorFilterSet(DeskFilterSet):
+    search = df.CharFilter(
+        method="filter_search",
+        help_text="Name or any alias, accent-insensitive and tolerant of small misspellings "
+        "(Choigou, Hafter); best match first unless `ordering` is given.",
+    )
+    kind = ChoicesFilter(choices=Actor.Kind.choices, help_text="Kind(s) of actor.")
+    country = ValuesFilter(field_name="country", help_text="ISO 3166-1 alpha-2 code(s).")
+    event = slugs("participations__event__slug", "Slug(s) of events taken part in.", many=True)
+    article = slugs("mentioned_in__slug", "Slug(s) of articles mentioning the actor.", many=True)
+
+    examples = DeskFilterSet.examples | {
+        "search": "Choigou",
+        "kind": ["person"],
+        "country": ["LY", "RU"],
+        "event": ["moscow-talks-2020-01-13"],
+        "article": [ARTICLE_EXAMPLE],
+    }
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+    def filter_search(self, qs, name: str, value: str):
+        return qs.search(value)
+
+
+class EventFilterSet(DeskFilterSet):
+    search = df.CharFilter(
+        method="filter_search",
+        help_text="French full-text query over title, place and description.",
+    )
+    date_after = df.DateFilter(
+        method="filter_date_after",
+        help_text="Events whose span reaches this date or later (overlap, inclusive).",
+    )
+    date_before = df.DateFilter(
+        method="filter_date_before",
+        help_text="Events whose span starts on or before this date (overlap, inclusive).",
+    )
+    kind = ChoicesFilter(choices=Event.Kind.choices, help_text="Kind(s) of event.")
+    actor = ValuesFilter(
+        method="filter_actor",
+        help_text="Slug(s) of participants; with `role`, in that role.",
+    )
+    role = ChoicesFilter(
+        method="filter_role",
+        choices=Participation.Role.choices,
+        help_text="Participant role(s): events where some participant (or `actor`) had one.",
+    )
+    place = ValuesFilter(
+        method="filter_place",
+        help_text="Place name(s) (case- and accent-insensitive) or country code(s).",
+    )
+    article = slugs("articles__slug", "Slug(s) of articles reporting the event.", many=True)
+    parent = slugs("parent__slug", "Slug(s) of the larger event.")
+
+    examples = DeskFilterSet.examples | {
+        "search": "pourparlers",
+        "date_after": "2020-01-01",
+        "date_before": "2020-01-31",
+        "kind": ["talks"],
+        "actor": ["khalifa-haftar"],
+        "role": ["party"],
+        "place": ["Moscou"],
+        "article": [ARTICLE_EXAMPLE],
+        "parent": ["moscow-talks-2020-01-13"],
+    }
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+    def filter_search(self, qs, name: str, value: str):
+        return qs.search(value)
+
+    def filter_date_after(self, qs, name: str, value):
+        return qs.between(value, None)
+
+    def filter_date_before(self, qs, name: str, value):
+        return qs.between(None, value)
+
+    def filter_actor(self, qs, name: str, value: list[str]):
+        return self._participation(qs, value, self.form.cleaned_data.get("role"))
+
+    def filter_role(self, qs, name: str, value: list[str]):
+        if self.form.cleaned_data.get("actor"):
+            return qs  # applied together with `actor`, to the same participation
+        return self._participation(qs, None, value)
+
+    def _participation(self, qs, actors: list[str] | None, roles: list[str] | None):
+        if not actors and not roles:
+            return qs
+        rows = Participation.objects.filter(event=OuterRef("pk"))
+        if actors:
+            rows = rows.filter(actor__slug__in=actors)
+        if roles:
+            rows = rows.filter(role__in=roles)
+        return qs.filter(Exists(rows))
+
+    def filter_place(self, qs, name: str, value: list[str]):
+        if not value:
+            return qs
+        folded = [FoldedText(Value(v)) for v in value]
+        return qs.alias(place_folded=FoldedText("place_name")).filter(
+            Q(place_folded__in=folded) | Q(place_country__in=[v.upper() for v in value])
+        )
+
+
+class ClaimFilterSet(DeskFilterSet):
+    search = df.CharFilter(method="filter_search", help_text="French full-text query over text.")
+    speaker = slugs("speaker__slug", "Speaker slug(s).")
+    subject = slugs("subjects__slug", "Slug(s) of actors the claim is about.", many=True)
+    article = slugs("article__slug", "Slug(s) of the article it is made in.")
+    event = slugs("event__slug", "Slug(s) of the event it is about.")
+    kind = ChoicesFilter(choices=Claim.Kind.choices, help_text="Kind(s) of claim.")
+    status = ChoicesFilter(
+        choices=Claim.Status.choices,
+        help_text="Editorial status(es). Retracted claims are listed only when asked for here.",
+    )
+    said_after = df.DateFilter(
+        field_name="said_on", lookup_expr="gte", help_text="Said on or after."
+    )
+    said_before = df.DateFilter(
+        field_name="said_on", lookup_expr="lte", help_text="Said on or before (inclusive)."
+    )
+
+    examples = DeskFilterSet.examples | {
+        "search": "trêve",
+        "speaker": ["sergei-lavrov"],
+        "subject": ["khalifa-haftar"],
+        "article": [ARTICLE_EXAMPLE],
+        "event": ["moscow-talks-2020-01-13"],
+        "kind": ["direct_quote"],
+        "status": ["verified", "retracted"],
+        "said_after": "2020-01-13",
+        "said_before": "2020-01-14",
+    }
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    @classmethod
+    def defaults(cls, queryset: QuerySet) -> QuerySet:
+        return queryset.published()
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.form.cleaned_data.get("status"):
+            queryset = self.defaults(queryset)
+        return super().filter_queryset(queryset)
+
+    def filter_search(self, qs, name: str, value: str):
+        return qs.search(value)
+
+
+class DeletionFilterSet(DeskFilterSet):
+    updated_after = None
+
+    since = TimestampFilter(
+        field_name="deleted_at",
+        lookup_expr="gte",
+        help_text="Records removed at or after this ISO 8601 timestamp.",
+    )
+    resource = ChoicesFilter(
+        choices=Deletion.Resource.choices,
+        help_text="Resource(s): actor, article, event, claim.",
+    )
+
+    examples = {"since": "2026-01-01T00:00:00Z", "resource": ["actor"]}

@@ -1,0 +1,71 @@
+"""OpenAPI generation: error responses, CSV bodies and parameter examples on every operation."""
+
+from drf_spectacular.openapi import AutoSchema
+
+from libya.desk.api.serializers import ErrorSerializer
+
+ERRORS = {
+    "400": "Invalid parameter; `errors` names each one at fault.",
+    "404": "No such record, or an unknown `format`.",
+    "406": "The Accept header asks for a format not offered.",
+    "429": "Too many requests; retry after the number of seconds in Retry-After.",
+    "500": "Server error.",
+}
+
+
+class DeskAutoSchema(AutoSchema):
+    """AutoSchema that declares the JSON error bodies and the CSV alternative of list bodies."""
+
+    def _get_response_bodies(self, direction="response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        for code, description in ERRORS.items():
+            body = self._get_response_for_code(ErrorSerializer, code, ["application/json"])
+            responses.setdefault(code, {**body, "description": description})
+        return responses
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        content = response.get("content", {})
+        if "text/csv" in content:
+            content["text/csv"] = {
+                "schema": {"type": "string", "description": "CSV, one row per line."}
+            }
+        return response
+
+    def _get_response_headers_for_code(self, status_code, direction="response") -> dict:
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if str(status_code) == "429":
+            headers["Retry-After"] = {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before retrying.",
+            }
+        return headers
+
+    def _get_format_parameters(self) -> list[dict]:
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["description"] = (
+                "csv streams every matching row as CSV (as does Accept: text/csv); "
+                "references become slugs and lists are joined with ;."
+            )
+            parameter["example"] = "csv"
+        return parameters
+
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict]:
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            parameter["description"] = "Slug of the record (id for claims)."
+            if example := getattr(self.view, "lookup_example", None):
+                parameter["example"] = example
+        return parameters
+
+    def _get_filter_parameters(self) -> list[dict]:
+        parameters = super()._get_filter_parameters()
+        filterset = getattr(self.view, "filterset_class", None)
+        examples = getattr(filterset, "examples", {})
+        for parameter in parameters:
+            if parameter["name"] in examples:
+                parameter.setdefault("example", examples[parameter["name"]])
+        return parameters

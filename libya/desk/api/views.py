@@ -1,0 +1,279 @@
+"""Read-only viewsets: configuration on top of one shared base."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, F, QuerySet
+from django.http import StreamingHttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import conditional_page
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from libya.desk.api import backends, filters
+from libya.desk.api import serializers as s
+from libya.desk.api.errors import api_exception_handler
+from libya.desk.api.pagination import KeysetPagination, OffsetPagination
+from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
+from libya.desk.api.schema import DeskAutoSchema
+from libya.desk.models import Actor, Article, Claim, Deletion, Event
+from libya.desk.querysets import actor_timeline
+
+JAN_2020 = [OpenApiExample("from", "2020-01-01"), OpenApiExample("until", "2020-01-31")]
+CACHE_SECONDS = 60
+FACET_LIMIT = 50
+CSV_CHUNK = 1000
+
+
+class DeskAPIMixin:
+    """HTTP behaviour of every API view: JSON errors, NUL refusal, caching, throttling."""
+
+    pagination_class = KeysetPagination
+    schema = DeskAutoSchema()
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        # Reads need no transaction: skipping ATOMIC_REQUESTS saves two round trips
+        # per request (BEGIN/COMMIT), and CSV streams outlive the view anyway.
+        return transaction.non_atomic_requests(super().as_view(*args, **kwargs))
+
+    def get_throttles(self) -> list:
+        # Read at request time, so that settings overrides (tests) take effect.
+        return [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        reject_nul_bytes(request)
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        if getattr(response, "exception", False) or response.status_code >= 400:
+            # Errors are JSON even when the client asked for CSV.
+            request.accepted_renderer, request.accepted_media_type = (
+                JSONRenderer(),
+                "application/json",
+            )
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return cache_headers(response)
+
+
+# ETag from a hash of the body, and 304 when If-None-Match matches it.
+@method_decorator(conditional_page, name="dispatch")
+class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Shared list behaviour: filters, strict ordering, keyset pages, facets, CSV."""
+
+    filter_backends = [
+        backends.DeskFilterBackend,
+        backends.StrictOrderingFilter,
+        backends.ListOptionsBackend,
+    ]
+    detail_serializer_class: type[s.RowSerializer]
+    facet_fields: dict[str, str] = {}
+    search_ordering: list[str] | None = None
+
+    def get_queryset(self) -> QuerySet:
+        """API rows from the model's QuerySet: ``for_api()``, or ``for_api_detail()``."""
+        objects = self.queryset.model.objects
+        return objects.for_api_detail() if self.action == "retrieve" else objects.for_api()
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action == "retrieve":
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["fields"] = backends.requested(self.request, "fields", self.row_fields())
+        return context
+
+    @classmethod
+    def row_fields(cls) -> list[str]:
+        if "_row_fields" not in cls.__dict__:
+            cls._row_fields = list(cls.serializer_class().fields)  # built once per class
+        return cls._row_fields
+
+    def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        if request.accepted_renderer.format == "csv":
+            return self.stream_csv(queryset)
+        page = self.paginate_queryset(queryset)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        facets = backends.requested(request, "facet", list(self.facet_fields))
+        if facets:
+            response.data["facets"] = {name: self.facet(queryset, name) for name in facets}
+        return response
+
+    def facet(self, queryset: QuerySet, name: str) -> list[dict]:
+        """Rows per value of one facet over the whole filtered set, commonest first."""
+        rows = (
+            queryset.order_by()
+            .values(value=F(self.facet_fields[name]))
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("-count", "value")[:FACET_LIMIT]
+        )
+        return list(rows)
+
+    def stream_csv(self, queryset: QuerySet) -> StreamingHttpResponse:
+        """Every matching row, fetched in chunks through a server-side cursor."""
+        serializer = self.get_serializer()
+        columns = serializer.context["fields"] or self.row_fields()
+        rows = (serializer.row(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
+        response = StreamingHttpResponse(csv_lines(rows, columns), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
+        return response
+
+    def get_renderers(self) -> list:
+        if self.action == "list":
+            return [FastJSONRenderer(), CSVRenderer()]
+        return [FastJSONRenderer()]
+
+
+def reject_nul_bytes(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database."""
+    bad = [k for k, values in request.query_params.lists() if any("\x00" in v for v in values)]
+    bad += [k for k in request.query_params if "\x00" in k]
+    if bad:
+        raise ValidationError({name: ["NUL characters are not allowed."] for name in bad})
+
+
+def cache_headers(response):
+    """Public caching for successes, none for errors; the body depends on Accept."""
+    if response.status_code < 400:
+        patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    else:
+        patch_cache_control(response, no_store=True)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+class ArticleViewSet(DeskViewSet):
+    """Articles, newest first; `search` ranks French full-text matches."""
+
+    queryset = Article.objects.all()
+    serializer_class = s.ArticleSerializer
+    detail_serializer_class = s.ArticleDetailSerializer
+    filterset_class = filters.ArticleFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_example = filters.ARTICLE_EXAMPLE
+    ordering_fields = ["published_on", "title", "slug", "updated_at"]
+    ordering = ["-published_on", "slug"]
+    search_ordering = ["-search_rank", "-published_on", "slug"]
+    facet_fields = {
+        "publisher": "publisher__slug",
+        "language": "language",
+        "actor": "mentioned_actors__slug",
+        "event": "events__slug",
+    }
+
+
+class ActorViewSet(DeskViewSet):
+    """Actors by name; `search` matches any alias, accents and small misspellings aside."""
+
+    queryset = Actor.objects.all()
+    serializer_class = s.ActorSerializer
+    detail_serializer_class = s.ActorDetailSerializer
+    filterset_class = filters.ActorFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_example = "khalifa-haftar"
+    ordering_fields = ["name", "slug", "kind", "country", "updated_at"]
+    ordering = ["name", "slug"]
+    search_ordering = ["-search_score", "name", "slug"]
+    facet_fields = {
+        "kind": "kind",
+        "country": "country",
+        "event": "participations__event__slug",
+        "article": "mentioned_in__slug",
+    }
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "date_after", OpenApiTypes.DATE, description=s.DATE_AFTER, examples=[JAN_2020[0]]
+            ),
+            OpenApiParameter(
+                "date_before", OpenApiTypes.DATE, description=s.DATE_BEFORE, examples=[JAN_2020[1]]
+            ),
+        ],
+        responses=s.TimelineItemSerializer(many=True),
+        summary="An actor's events and claims, newest first",
+    )
+    @action(detail=True, filter_backends=[], pagination_class=OffsetPagination)
+    def timeline(self, request: Request, slug: str) -> Response:
+        """Events the actor took part in and claims it made or is the subject of, one list."""
+        actor = self.get_object()
+        params = s.TimelineParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        items = actor_timeline(
+            actor["id"],
+            params.validated_data.get("date_after"),
+            params.validated_data.get("date_before"),
+        )
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(s.TimelineItemSerializer(page, many=True).data)
+
+
+class EventViewSet(DeskViewSet):
+    """Events, newest first; date filters match any overlap with the event's span."""
+
+    queryset = Event.objects.all()
+    serializer_class = s.EventSerializer
+    detail_serializer_class = s.EventDetailSerializer
+    filterset_class = filters.EventFilterSet
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_example = "moscow-talks-2020-01-13"
+    ordering_fields = ["start_date", "title", "slug", "kind", "updated_at"]
+    ordering = ["-start_date", "slug"]
+    facet_fields = {
+        "kind": "kind",
+        "actor": "participations__actor__slug",
+        "role": "participations__role",
+        "place": "place_name",
+        "article": "articles__slug",
+        "parent": "parent__slug",
+    }
+
+
+class ClaimViewSet(DeskViewSet):
+    """Claims, newest first; retracted ones only when `status` asks for them."""
+
+    queryset = Claim.objects.all()
+    serializer_class = s.ClaimSerializer
+    detail_serializer_class = s.ClaimDetailSerializer
+    filterset_class = filters.ClaimFilterSet
+    lookup_value_regex = "[0-9]+"
+    lookup_example = 1
+    ordering_fields = ["said_on", "id", "updated_at", "status"]
+    ordering = ["-said_on", "-id"]
+    facet_fields = {
+        "speaker": "speaker__slug",
+        "subject": "subjects__slug",
+        "article": "article__slug",
+        "event": "event__slug",
+        "kind": "kind",
+        "status": "status",
+    }
+
+
+@method_decorator(conditional_page, name="dispatch")
+class DeletionViewSet(DeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Records removed or merged away, oldest first, so that mirrors can drop them."""
+
+    queryset = Deletion.objects.values("id", "resource", "key", "deleted_at", "merged_into")
+    serializer_class = s.DeletionSerializer
+    filterset_class = filters.DeletionFilterSet
+    filter_backends = [backends.DeskFilterBackend]
+    renderer_classes = [FastJSONRenderer]

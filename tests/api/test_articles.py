@@ -1,0 +1,202 @@
+"""/api/v1/articles/: filters, French full-text search, details, query counts."""
+
+from datetime import date
+from http import HTTPStatus
+
+import pytest
+
+from libya.desk.models import Claim, DatePrecision
+from tests.factories import (
+    ActorFactory,
+    ArticleFactory,
+    ClaimFactory,
+    EventFactory,
+    MediaFactory,
+)
+
+URL = "/api/v1/articles/"
+
+pytestmark = pytest.mark.django_db
+
+
+def slugs(response) -> list[str]:
+    assert response.status_code == HTTPStatus.OK, response.content
+    return [row["slug"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def outlet():
+    return MediaFactory(slug="le-quotidien", name="Le Quotidien")
+
+
+def test_articles_row_carries_references_and_date_precision(client, outlet):
+    ArticleFactory(
+        slug="juin", publisher=outlet, published_on=date(2020, 6, 1), published_precision="month"
+    )
+
+    row = client.get(URL, {"publisher": "le-quotidien"}).json()["results"][0]
+
+    assert row["publisher"] == {"slug": "le-quotidien", "name": "Le Quotidien"}
+    assert row["published_on"] == "2020-06-01"
+    assert row["published_precision"] == "month"
+    assert row["published"] == "2020-06"
+    assert "body" not in row
+
+
+def test_articles_published_range_is_inclusive_and_month_aware(client, outlet):
+    ArticleFactory(slug="le-14", publisher=outlet, published_on=date(2020, 1, 14))
+    ArticleFactory(
+        slug="janvier", publisher=outlet, published_on=date(2020, 1, 1), published_precision="month"
+    )
+    ArticleFactory(slug="fevrier", publisher=outlet, published_on=date(2020, 2, 3))
+    params = {"publisher": "le-quotidien"}
+
+    after = client.get(URL, params | {"published_after": "2020-01-14"})
+    before = client.get(URL, params | {"published_before": "2020-01-14"})
+    window = client.get(
+        URL, params | {"published_after": "2020-01-20", "published_before": "2020-01-31"}
+    )
+
+    assert sorted(slugs(after)) == ["fevrier", "janvier", "le-14"]
+    assert sorted(slugs(before)) == ["janvier", "le-14"]
+    assert slugs(window) == ["janvier"]  # a January article may date from the 20th to the 31st
+
+
+def test_articles_filter_by_publisher_and_language_any_of(client, outlet):
+    other = MediaFactory(slug="autre-journal")
+    ArticleFactory(slug="fr-1", publisher=outlet, language="fr")
+    ArticleFactory(slug="en-1", publisher=other, language="en")
+    ArticleFactory(slug="ar-1", publisher=other, language="ar")
+
+    repeated = client.get(URL, {"publisher": ["le-quotidien", "autre-journal"]})
+    comma = client.get(URL, {"publisher": "le-quotidien,autre-journal", "language": "fr,en"})
+
+    assert sorted(slugs(repeated)) == ["ar-1", "en-1", "fr-1"]
+    assert sorted(slugs(comma)) == ["en-1", "fr-1"]
+
+
+def test_articles_filter_by_mentioned_actor_and_event(client, outlet):
+    haftar = ActorFactory(slug="haftar-test")
+    mentioning = ArticleFactory(slug="mentionne", publisher=outlet)
+    mentioning.mentioned_actors.add(haftar, ActorFactory())
+    reported = ArticleFactory(slug="rapporte", publisher=outlet)
+    EventFactory(slug="rencontre-test").articles.add(reported)
+    ArticleFactory(publisher=outlet)
+
+    assert slugs(client.get(URL, {"actor": "haftar-test"})) == ["mentionne"]
+    assert slugs(client.get(URL, {"event": "rencontre-test"})) == ["rapporte"]
+    assert slugs(client.get(URL, {"actor": "personne-inconnue"})) == []
+
+
+def test_articles_search_is_stemmed_french(client, outlet):
+    ArticleFactory(
+        slug="negociations", publisher=outlet, body="Les négociations ont échoué à Zlitenbourg."
+    )
+    ArticleFactory(slug="sans-rapport", publisher=outlet, body="Il pleut sur Zlitenbourg.")
+
+    found = client.get(URL, {"search": "négocier", "publisher": "le-quotidien"})
+
+    assert slugs(found) == ["negociations"]
+    assert "<mark>négociations</mark>" in found.json()["results"][0]["snippet"]
+
+
+def test_articles_search_ranks_title_above_body(client, outlet):
+    ArticleFactory(slug="dans-le-corps", publisher=outlet, body="Un mot: quadrillage. " * 3)
+    ArticleFactory(slug="dans-le-titre", publisher=outlet, title="Le quadrillage de Syrte")
+
+    found = client.get(URL, {"search": "quadrillage"})
+
+    assert slugs(found) == ["dans-le-titre", "dans-le-corps"]
+
+
+def test_articles_search_with_explicit_ordering_keeps_it(client, outlet):
+    ArticleFactory(slug="b-ancien", publisher=outlet, title="Trêve", published_on=date(2019, 1, 1))
+    ArticleFactory(slug="a-recent", publisher=outlet, body="Trêve.", published_on=date(2021, 1, 1))
+
+    found = client.get(URL, {"search": "trêve", "publisher": "le-quotidien", "ordering": "slug"})
+
+    assert slugs(found) == ["a-recent", "b-ancien"]
+
+
+def test_articles_unknown_ordering_is_400_listing_allowed_fields(client):
+    response = client.get(URL, {"ordering": "body"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    message = response.json()["errors"]["ordering"][0]
+    assert "body" in message
+    assert "published_on" in message
+
+
+def test_articles_facets_count_over_the_filtered_set(client, outlet):
+    ArticleFactory.create_batch(3, publisher=outlet, language="fr")
+    ArticleFactory(publisher=outlet, language="en")
+
+    response = client.get(URL, {"publisher": "le-quotidien", "facet": "language", "page_size": 1})
+
+    assert response.json()["facets"]["language"] == [
+        {"value": "fr", "count": 3},
+        {"value": "en", "count": 1},
+    ]
+
+
+def test_article_detail_has_body_actors_events_and_shown_claims(client, outlet):
+    article = ArticleFactory(slug="detail", publisher=outlet)
+    article.mentioned_actors.add(ActorFactory(slug="cite"))
+    EventFactory(slug="evenement-rapporte").articles.add(article)
+    shown = ClaimFactory(article=article)
+    ClaimFactory(
+        article=article,
+        span_start=0,
+        span_end=2,
+        text=article.body[:2],
+        status=Claim.Status.RETRACTED,
+    )
+
+    body = client.get(f"{URL}detail/").json()
+
+    assert body["body"] == article.body
+    assert [a["slug"] for a in body["mentioned_actors"]] == ["cite"]
+    assert [e["slug"] for e in body["events"]] == ["evenement-rapporte"]
+    assert [c["id"] for c in body["claims"]] == [shown.pk]
+
+
+def test_article_detail_unknown_slug_is_json_404(client):
+    response = client.get(f"{URL}pas-d-article/")
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["status"] == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("page_size", [1, 50])
+def test_articles_list_query_count_is_fixed(client, django_assert_num_queries, page_size, outlet):
+    for n in range(3):
+        ArticleFactory(
+            publisher=outlet, agency=MediaFactory(), published_precision=DatePrecision.DAY
+        )
+        ArticleFactory(publisher=MediaFactory(), title=f"Autre {n}")
+
+    # capped count, page of articles joined to publisher and agency
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"page_size": page_size})
+
+    assert len(response.json()["results"]) == min(page_size, response.json()["count"])
+
+
+def test_article_detail_query_count_is_fixed(client, django_assert_num_queries, outlet):
+    article = ArticleFactory(slug="compte", publisher=outlet)
+    article.mentioned_actors.add(ActorFactory(), ActorFactory())
+    ClaimFactory(article=article)
+
+    # article joined to publisher and agency; actors, events, claims as JSON array columns
+    with django_assert_num_queries(1):
+        client.get(f"{URL}compte/")
+
+
+def test_articles_search_query_count_is_fixed(client, django_assert_num_queries, outlet):
+    ArticleFactory.create_batch(3, publisher=outlet, body="Des pourparlers à Moscou.")
+
+    # capped count, ranked page (candidates in a subquery)
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"search": "pourparlers", "page_size": 2})
+
+    assert len(response.json()["results"]) == 2
