@@ -73,3 +73,10 @@ db-stop: install
 
 clean: db-stop
 	rm -rf $(VENV) .pgdata staticfiles test-output
+
+# Load test (issue 6): gunicorn + L1 + naive peer on a synthetic corpus in its own
+# database (libya_bench). `make bench` is tier S; `make bench TIER=M` also rewrites BENCHMARKS.md.
+TIER ?= S
+.PHONY: bench
+bench: install
+	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record)

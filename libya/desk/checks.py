@@ -11,7 +11,7 @@ def check_postgresql(app_configs, **kwargs):
         return [
             Error(
                 "The Libya desk needs PostgreSQL (full-text search, pg_trgm).",
-                hint="Set DATABASE_URL to a postgres:// URL, or unset it to use the embedded server.",
+                hint="Set DATABASE_URL to a postgres:// URL, or unset it for the embedded server.",
                 id="desk.E001",
             )
         ]
