@@ -48,7 +48,7 @@ run: install
 	echo "  Admin:     http://$(HOST):$(PORT)/$${DJANGO_ADMIN_PATH:-admin/}"; \
 	echo "  Health:    http://$(HOST):$(PORT)/healthz"; \
 	echo ""; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
 
 test: install lint
 	@$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)
