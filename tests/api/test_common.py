@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -299,3 +300,11 @@ def test_deletions_list_query_count_is_fixed(client, django_assert_num_queries, 
     # capped count, page of deletions
     with django_assert_num_queries(2):
         client.get("/api/v1/deletions/", {"page_size": page_size})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_docs_pages_load_every_asset_from_this_server(client, path):
+    html = client.get(path).content.decode()
+
+    assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
+    assert "/static/drf_spectacular_sidecar/" in html

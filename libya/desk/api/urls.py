@@ -20,6 +20,10 @@ router.register("deletions", views.DeletionViewSet, basename="deletion")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="desk/redoc.html"),
+        name="redoc",
+    ),
     path("", include(router.urls)),
 ]
