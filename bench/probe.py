@@ -1,0 +1,305 @@
+"""The Django side of the benchmark: scenario URLs, query counts, SQL for L1, plans, ingest.
+
+``prepare`` picks the URLs of every scenario from the loaded corpus, requests
+each once through Django's test client inside CaptureQueriesContext (queries
+per request, counted by Django itself), records the API's SQL for the L1 app
+and saves EXPLAIN (ANALYZE, BUFFERS) of the slowest statements. ``ingest``
+measures E8 inside a transaction that is rolled back.
+
+Usage (from the repository root, DATABASE_URL pointing at the bench database):
+    python bench/probe.py prepare OUT_DIR
+    python bench/probe.py ingest OUT_DIR --seconds 20
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "libya.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import signing  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from libya.desk import ingest  # noqa: E402
+from libya.desk.models import Actor, Article, Claim  # noqa: E402
+from libya.desk.synthetic import MARKERS, TIERS  # noqa: E402
+from libya.desk.synthetic.load import TableCopy  # noqa: E402
+from libya.desk.synthetic.rows import Corpus  # noqa: E402
+from libya.desk.synthetic.text import unaccented  # noqa: E402
+
+API = "/api/v1"
+NAIVE = "/naive"
+PAGE = 20
+ROTATION = 40
+NAIVE_SETTINGS = {
+    "ROOT_URLCONF": "naive_api",
+}
+SHARES = {"ornithologue": "rare", "lavande": "5%", "boulangerie": "20%", "parchemin": "98%"}
+
+
+def case(case_id: str, label: str, ours: list[str], naive: list[str] | None, **extra) -> dict:
+    return {"id": case_id, "label": label, "ours": ours, "naive": naive, **extra}
+
+
+def cases() -> list[dict]:
+    """Every scenario with the URLs it rotates through, for our API and the naive peer."""
+    claims = f"{API}/claims/?page_size={PAGE}"
+    found = [
+        case("E1", "claims, 20 newest", [claims], [f"{NAIVE}/claims/"]),
+        case("E2", "articles by publisher + dates", *publisher_urls()),
+        case("E3 p1", "claims page 1", [claims], [f"{NAIVE}/claims/?page=1"]),
+        case("E3 90%", "claims at 90 % depth", *deep_urls(claims)),
+        case("E4", "article by slug", *detail_urls()),
+    ]
+    for term in MARKERS:
+        ours = f"{API}/articles/?search={term}&page_size={PAGE}"
+        found.append(
+            case(
+                f"E5 {SHARES[term]}",
+                f"search {term!r}",
+                [ours],
+                [f"{NAIVE}/articles/?search={term}"],
+            )
+        )
+    found.append(case("E6", "actor search, misspelt", *actor_search_urls()))
+    admin = f"/{settings.ADMIN_PATH}desk/claim/"
+    found.append(case("E7 all", "admin claims", [admin], None, admin=True))
+    found.append(
+        case(
+            "E7 filter",
+            "admin claims, verified",
+            [f"{admin}?status__exact=verified"],
+            None,
+            admin=True,
+        )
+    )
+    return found
+
+
+def spread(queryset, count: int = ROTATION) -> list:
+    """``count`` rows spread evenly over the table by id, the same ones on every run."""
+    last = queryset.order_by("-pk").values_list("pk", flat=True).first() or 0
+    wanted = {1 + i * last // count for i in range(count)}
+    return list(queryset.filter(pk__in=wanted).order_by("pk"))
+
+
+def publisher_urls() -> tuple[list[str], list[str]]:
+    publishers = list(
+        Actor.objects.filter(kind=Actor.Kind.MEDIA)
+        .order_by("pk")
+        .values_list("slug", flat=True)[:10]
+    )
+    ours, naive = [], []
+    for n, slug in enumerate(publishers or ["none"]):
+        year = 2012 + n % 12
+        query = {
+            "publisher": slug,
+            "published_after": f"{year}-01-01",
+            "published_before": f"{year + 1}-06-30",
+        }
+        ours.append(f"{API}/articles/?{urlencode(query)}&page_size={PAGE}")
+        naive.append(f"{NAIVE}/articles/?{urlencode(query)}")
+    return ours, naive
+
+
+def detail_urls() -> tuple[list[str], list[str]]:
+    slugs = [article.slug for article in spread(Article.objects.only("slug"))]
+    return [f"{API}/articles/{s}/" for s in slugs], [f"{NAIVE}/articles/{s}/" for s in slugs]
+
+
+def misspelt(name: str) -> str:
+    """Unaccented, with its last vowel changed: Haftar -> Hafter."""
+    plain = unaccented(name)
+    for i in range(len(plain) - 1, 0, -1):
+        if plain[i] in "aeiou":
+            return (
+                plain[:i]
+                + {"a": "e", "e": "a", "i": "y", "o": "a", "u": "o"}[plain[i]]
+                + plain[i + 1 :]
+            )
+    return plain
+
+
+def actor_search_urls() -> tuple[list[str], list[str]]:
+    people = spread(Actor.objects.filter(kind=Actor.Kind.PERSON).only("name"))
+    terms = [quote(misspelt(actor.name.split(" ", 1)[1])) for actor in people]
+    return [f"{API}/actors/?search={t}&page_size={PAGE}" for t in terms], [
+        f"{NAIVE}/actors/?search={t}" for t in terms
+    ]
+
+
+def deep_urls(first_page: str) -> tuple[list[str], list[str]]:
+    """A cursor at 90 % depth, signed like the API's own ``next`` links; page N for the peer."""
+    visible = Claim.objects.published()
+    depth = int(visible.count() * 0.9)
+    next_link = Client().get(first_page).json()["next"]
+    token = parse_qs(urlsplit(next_link).query)["cursor"][0]
+    cursor = signing.loads(token, salt="libya.desk.api.cursor")
+    ordering = [term.replace("-", "", 1) if term.startswith("-") else term for term in cursor["o"]]
+    fields = ["pk" if name in {"pk", "id"} else name for name in ordering]
+    row = visible.order_by(*cursor["o"]).values_list(*fields)[depth]
+    values = [value.isoformat() if hasattr(value, "isoformat") else value for value in row]
+    deep = signing.dumps({**cursor, "v": values}, salt="libya.desk.api.cursor")
+    return [f"{first_page}&cursor={quote(deep)}"], [
+        f"{NAIVE}/claims/?page={math.ceil(depth / PAGE)}"
+    ]
+
+
+def capture(client: Client, path: str) -> tuple[int, list[dict]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_ACCEPT="application/json")
+    return response.status_code, queries.captured_queries
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def is_read(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN"))
+
+
+def prepare(out: Path) -> None:
+    plan = {"cases": cases(), "queries": {}, "exact_count": {}, "status": {}}
+    l1: dict[str, list[str]] = {}
+    plans: list[str] = []
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-editor", defaults={"is_staff": True, "is_superuser": True}
+    )
+    editor = Client()
+    editor.force_login(user)
+    plan["cookie"] = (
+        f"{settings.SESSION_COOKIE_NAME}={editor.cookies[settings.SESSION_COOKIE_NAME].value}"
+    )
+    for item in plan["cases"]:
+        servers = {"ours": (editor if item.get("admin") else Client(), item["ours"], None)}
+        if item["naive"]:
+            servers["naive"] = (Client(), item["naive"], NAIVE_SETTINGS)
+        for server, (client, paths, overrides) in servers.items():
+            with override_settings(**(overrides or {})):
+                captured = [capture(client, path) for path in paths]
+            key = f"{item['id']}/{server}"
+            plan["status"][key] = sorted({status for status, _ in captured})
+            plan["queries"][key] = max(len(queries) for _, queries in captured)
+            plan["exact_count"][key] = any(_exact_count(q["sql"]) for _, qs in captured for q in qs)
+            if server == "ours" and not item.get("admin"):
+                for path, (_, queries) in zip(paths, captured, strict=True):
+                    l1[path] = [q["sql"] for q in queries if is_read(q["sql"])]
+            plans.append(_explained(key, captured[0][1]))
+    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+    (out / "l1_queries.json").write_text(json.dumps(l1))
+    (out / "explain.txt").write_text("\n".join(plans))
+
+
+def _exact_count(sql: str) -> bool:
+    upper = sql.upper()
+    return "COUNT(" in upper and "LIMIT" not in upper and "EXPLAIN" not in upper
+
+
+def _explained(key: str, queries: list[dict]) -> str:
+    slowest = sorted((q for q in queries if is_read(q["sql"])), key=lambda q: -float(q["time"]))[:3]
+    parts = [f"===== {key}: {len(queries)} queries; EXPLAIN ANALYZE of the slowest {len(slowest)}"]
+    for query in slowest:
+        sql = query["sql"]
+        body = (
+            explain(sql)
+            if not sql.lstrip().upper().startswith("EXPLAIN")
+            else "(an EXPLAIN itself)"
+        )
+        parts += [f"--- {query['time']} s: {sql[:2000]}", body, ""]
+    return "\n".join(parts)
+
+
+def measure_ingest(out: Path, seconds: float) -> None:
+    """E8: documents through ingest.import_document, then claims through COPY; all rolled back."""
+    report = {}
+    with transaction.atomic():
+        report["articles"] = _ingest_articles(seconds)
+        report["claims_copy_loader"] = _copy_claims(replica=True)
+        # Row triggers make this path two orders of magnitude slower: a sample is enough.
+        report["claims_copy_triggers"] = _copy_claims(replica=False, count=5_000)
+        transaction.set_rollback(True)
+    (out / "ingest.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, indent=1))
+
+
+def _ingest_articles(seconds: float) -> dict:
+    corpus = Corpus(TIERS["XS"], seed=8, sources_dir=settings.SOURCES_DIR)
+    articles = [a for batch in corpus.article_batches() for a in batch.articles]
+    with tempfile.TemporaryDirectory() as directory:
+        paths = []
+        for n, article in enumerate(articles):
+            path = Path(directory) / f"bench-ingest-{n:05d}.txt"
+            path.write_text(f"{article['title']}\n\n{article['body']}\n", "utf-8")
+            paths.append((path, ingest.SourceMeta(source=path.name, title=article["title"])))
+        started, done = time.perf_counter(), 0
+        for path, meta in paths:
+            ingest.import_document(path, meta, {})
+            done += 1
+            if time.perf_counter() - started > seconds:
+                break
+        elapsed = time.perf_counter() - started
+    return {"documents": done, "seconds": elapsed, "per_second": done / elapsed}
+
+
+def _copy_claims(*, replica: bool, count: int = 100_000) -> dict:
+    """Existing claims COPYed again into the full table, under new ids, in a rolled-back savepoint.
+
+    Real texts and lengths; the span end moves by one character only to pass the
+    unique (article, span) constraint. Foreign keys and triggers fire unless ``replica``.
+    """
+    copier = TableCopy(Claim)
+    first = (Claim.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    rows = []
+    for n, claim in enumerate(Claim.objects.order_by("pk").values()[:count]):
+        claim.pop("search_vector", None)
+        rows.append({**claim, "id": first + count + n, "span_end": claim["span_end"] + 1})
+    with transaction.atomic(), connection.cursor() as django_cursor:
+        cursor = django_cursor.connection.cursor()
+        if replica:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        started = time.perf_counter()
+        copier.write(cursor, rows, False, lambda _: None)
+        elapsed = time.perf_counter() - started
+        if replica:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+        transaction.set_rollback(True)
+    return {"rows": len(rows), "seconds": elapsed, "per_second": len(rows) / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=["prepare", "ingest"])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with override_settings(
+        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+    ):
+        if args.action == "prepare":
+            prepare(args.out)
+        else:
+            measure_ingest(args.out, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
