@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,10 +14,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from libya.desk.admin.base import CuratedAdmin
+from libya.desk.admin.base import CuratedAdmin, FullTextSearchMixin
 from libya.desk.forms import ArticleAddForm, ArticleForm
 from libya.desk.models import Article, Claim
-from libya.desk.querysets import french_query
 
 METADATA = [
     "publisher",
@@ -54,7 +53,7 @@ class ClaimSummaryInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(CuratedAdmin):
+class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
     """Articles; the add form cleans pasted or uploaded text and previews what it strips."""
 
     form = ArticleForm
@@ -85,13 +84,6 @@ class ArticleAdmin(CuratedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(claim_total=Count("claims"))
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        by_field, distinct = super().get_search_results(request, queryset, search_term)
-        if not search_term.strip():
-            return by_field, distinct
-        full_text = Q(search_vector=french_query(search_term))
-        return queryset.filter(Q(pk__in=by_field.values("pk")) | full_text), distinct
 
     @admin.display(description=_("claims"), ordering="claim_total")
     def claim_count(self, article: Article) -> int:

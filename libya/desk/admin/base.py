@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from libya.desk.forms import VersionedChangelistForm, VersionedModelForm, stale_message
 from libya.desk.history import history_entries
+from libya.desk.querysets import french_query
 
 # Name of the hidden "pk:version" inputs that travel with the action checkboxes.
 VERSION_FIELD = "_version"
@@ -111,3 +112,14 @@ def versioned(action: Callable) -> Callable:
         return None
 
     return run
+
+
+class FullTextSearchMixin:
+    """Admin search over `search_fields` or the model's French full-text `search_vector`."""
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        by_field, distinct = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return by_field, distinct
+        full_text = Q(search_vector=french_query(search_term))
+        return queryset.filter(Q(pk__in=by_field.values("pk")) | full_text), distinct

@@ -6,9 +6,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk.admin.actors import actor_search_q
-from libya.desk.admin.base import CuratedAdmin, HistoryAdmin
+from libya.desk.admin.base import CuratedAdmin, FullTextSearchMixin, HistoryAdmin
 from libya.desk.models import Event, Participation
-from libya.desk.querysets import french_query
 
 
 class ParticipationInline(admin.TabularInline):
@@ -19,7 +18,7 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(CuratedAdmin):
+class EventAdmin(FullTextSearchMixin, CuratedAdmin):
     """Events; searching matches titles, places and descriptions (French full text)."""
 
     list_display = [
@@ -42,13 +41,6 @@ class EventAdmin(CuratedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(participant_total=Count("participations"))
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        by_field, distinct = super().get_search_results(request, queryset, search_term)
-        if not search_term.strip():
-            return by_field, distinct
-        full_text = Q(search_vector=french_query(search_term))
-        return queryset.filter(Q(pk__in=by_field.values("pk")) | full_text), distinct
 
     @admin.display(description=_("participants"), ordering="participant_total")
     def participant_count(self, event: Event) -> int:
