@@ -12,6 +12,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
-# JSON error bodies under /api/, Django's pages elsewhere.
+# JSON error bodies under /api/, Django's pages elsewhere; 503/504 for database faults.
 handler404 = "libya.desk.api.errors.not_found"
 handler500 = "libya.desk.api.errors.server_error"

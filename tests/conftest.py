@@ -1,6 +1,7 @@
 """Shared pytest fixtures: the curated corpus in the test database, API and editor clients."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -37,3 +38,18 @@ def _no_throttling(settings, request):
             **settings.REST_FRAMEWORK,
             "DEFAULT_THROTTLE_CLASSES": [],
         }
+
+
+@pytest.fixture
+def test_database_url(django_db_setup) -> str:
+    """DATABASE_URL of the test database, for tests that start another Django process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    if db["HOST"]:
+        return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    socket = quote(db["OPTIONS"]["host"], safe="/")
+    port = db["OPTIONS"].get("port", 5432)
+    return f"postgres://{user}{password}@/{db['NAME']}?host={socket}&port={port}"

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from libya.desk import ingest
 from libya.desk.models import Actor, Article, ArticleHistory, Claim, DatePrecision
+from tests.factories import AliasFactory
 
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 DOCUMENTS = sorted(path.name for path in SOURCES.glob("*.txt"))
@@ -143,6 +144,27 @@ def test_mentions_match_whole_words_accents_and_case_aside():
 
     assert lavrov.pk in ingest.mentioned_actor_ids("Selon SERGUEÏ LAVROV, hier.")
     assert lavrov.pk not in ingest.mentioned_actor_ids("Les Lavrovski sont arrivés.")
+
+
+@pytest.mark.django_db
+def test_mentions_match_multi_word_aliases_across_punctuation_only_whole():
+    ministry = AliasFactory(name="ministère russe des Affaires étrangères").actor
+    gna = AliasFactory(name="Gouvernement d'union nationale").actor
+
+    found = ingest.mentioned_actor_ids("Le Ministère russe des affaires-étrangères, et le GNA.")
+    assert ministry.pk in found
+    assert gna.pk not in found
+    assert gna.pk in ingest.mentioned_actor_ids("(gouvernement d\u2019union nationale)")
+    assert gna.pk not in ingest.mentioned_actor_ids("Gouvernement d'union nationales")
+
+
+@pytest.mark.django_db
+def test_mentions_find_aliases_of_the_longest_length_looked_for():
+    words = [f"mot{i}" for i in range(ingest.MAX_ALIAS_WORDS)]
+    actor = AliasFactory(name=" ".join(words)).actor
+
+    assert actor.pk in ingest.mentioned_actor_ids(f"Début {' '.join(words)} fin.")
+    assert actor.pk not in ingest.mentioned_actor_ids(" ".join(words[1:]))
 
 
 @pytest.mark.django_db

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, TextField, Value
-from django.db.models.functions import Concat, Length
+from django.db.models import BooleanField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 from django.utils.text import slugify
 
 from libya.desk import cleaning
@@ -24,6 +25,15 @@ from libya.desk.models.common import FoldedText
 MANIFEST = "manifest.toml"
 SLUG_MAX_CHARS = 80
 PRECISION_BY_LENGTH = {4: DatePrecision.YEAR, 7: DatePrecision.MONTH, 10: DatePrecision.DAY}
+MAX_ALIAS_WORDS = 10
+# The alias equals one of the runs of 1 to n consecutive words of the folded text.
+FOLDED_IS_A_WORD_RUN = """desk_alias.folded = ANY(ARRAY(
+    SELECT array_to_string(w[i:i + n - 1], ' ')
+    FROM string_to_array(desk_fold(%s), ' ') AS w,
+        generate_series(1, cardinality(w)) AS i,
+        generate_series(1, %s) AS n
+    WHERE i + n - 1 <= cardinality(w)
+))"""
 
 
 class SourceError(Exception):
@@ -238,14 +248,18 @@ def agency_from_text(name: str) -> Actor | None:
 
 
 def mentioned_actor_ids(text: str) -> set[int]:
-    """Actors any of whose aliases occurs in the text as whole words, accents and case aside."""
-    # Both sides are folded by desk_fold, which turns punctuation into single spaces,
-    # so padding with spaces makes LIKE match whole words only.
-    haystack = Concat(Value(" "), FoldedText(Value(text)), Value(" "), output_field=TextField())
-    needle = Concat(Value(" "), F("folded"), Value(" "), output_field=TextField())
+    """Actors any of whose aliases occurs in the text as whole words, accents and case aside.
+
+    Aliases longer than ``MAX_ALIAS_WORDS`` words are not looked for.
+    """
+    # desk_fold turns punctuation into single spaces, so the folded text's runs of
+    # consecutive words are exactly the whole-word phrases an alias can equal; each
+    # run is then one probe of the alias_folded B-tree, however many aliases exist.
+    in_text = RawSQL(FOLDED_IS_A_WORD_RUN, (text, MAX_ALIAS_WORDS), output_field=BooleanField())
     aliases = (
-        Alias.objects.annotate(haystack=haystack, needle=needle, size=Length("folded"))
-        .filter(size__gte=2, haystack__contains=F("needle"))
+        Alias.objects.alias(size=Length("folded"))
+        .filter(in_text, size__gte=2)
+        .order_by()
         .values_list("actor_id", flat=True)
     )
     return set(aliases)

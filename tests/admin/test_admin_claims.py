@@ -1,10 +1,14 @@
 """Attributing claims: spans from a selection or from the quote, context kept, review recorded."""
 
+from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from libya.desk.admin.base import EstimatedCountPaginator
 from libya.desk.models import Claim
 from tests.factories import ActorFactory, ArticleFactory, ClaimFactory
 
@@ -160,3 +164,54 @@ def test_review_action_records_who_and_when(editor_client, editor):
 def test_article_page_links_to_a_claim_form_for_it(editor_client, article):
     response = editor_client.get(reverse("admin:desk_article_change", args=[article.pk]))
     assert f"{reverse('admin:desk_claim_add')}?article={article.pk}" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_claim_years_are_those_with_claims_in_either_order():
+    speaker = ActorFactory()
+    for said_on in (date(2011, 5, 2), date(2011, 12, 31), date(2014, 1, 1), None):
+        ClaimFactory(speaker=speaker, said_on=said_on)
+    claims = Claim.objects.filter(speaker=speaker)
+
+    assert list(claims.dates("said_on", "year")) == [date(2011, 1, 1), date(2014, 1, 1)]
+    assert list(claims.dates("said_on", "year", "DESC")) == [date(2014, 1, 1), date(2011, 1, 1)]
+    assert list(claims.filter(said_on__year=2013).dates("said_on", "year")) == []
+    assert list(claims.dates("said_on", "month")) == [
+        date(2011, 5, 1),
+        date(2011, 12, 1),
+        date(2014, 1, 1),
+    ]
+
+
+@pytest.mark.django_db
+def test_claim_changelist_lists_years_without_distinct_over_every_claim(editor_client):
+    ClaimFactory(said_on=date(2011, 5, 2))
+    ClaimFactory(said_on=date(2014, 1, 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(reverse("admin:desk_claim_changelist"))
+
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert "said_on__year=2011" in page
+    assert "said_on__year=2014" in page
+    assert "said_on__year=2013" not in page
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_claim_changelist_estimates_large_counts_and_counts_small_ones(editor_client, monkeypatch):
+    ClaimFactory.create_batch(2)
+    url = reverse("admin:desk_claim_changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        exact = editor_client.get(url).context["cl"].result_count
+    assert exact == Claim.objects.count()
+    assert [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_limit", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["cl"].result_count > 0
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]

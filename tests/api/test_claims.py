@@ -175,9 +175,31 @@ def test_claims_list_query_count_is_fixed(client, django_assert_num_queries, pag
     for _ in range(3):
         ClaimFactory(event=EventFactory()).subjects.add(ActorFactory(), ActorFactory())
 
-    # capped count, page of claims joined to speaker/article/event, their subjects
-    with django_assert_num_queries(3):
+    # page of claims joined to speaker/article/event with the capped count, their subjects
+    with django_assert_num_queries(2):
         client.get(URL, {"page_size": page_size})
+
+
+def test_claims_list_beyond_the_count_limit_takes_three_queries(
+    client, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(KeysetPagination, "count_limit", 1)
+    ClaimFactory.create_batch(3)
+
+    # page with the capped count, EXPLAIN for the estimate past the cap, their subjects
+    with django_assert_num_queries(3):
+        response = client.get(URL, {"page_size": 2})
+
+    assert response.json()["count_is_estimate"] is True
+
+
+def test_claims_count_is_exact_on_pages_past_the_first(client):
+    ClaimFactory.create_batch(3)
+    total = client.get(URL, {"page_size": 1}).json()["count"]
+
+    assert client.get(URL, {"page_size": 1, "page": 2}).json()["count"] == total
+    beyond = client.get(URL, {"page_size": total // 19 + 1, "page": 20}).json()
+    assert (beyond["count"], beyond["results"]) == (total, [])
 
 
 @pytest.mark.parametrize("page_size", [1, 50])

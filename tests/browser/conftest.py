@@ -61,6 +61,19 @@ def page(monkeypatch):
 
 
 @pytest.fixture
+def csp_violations(page) -> list[str]:
+    """What the Content-Security-Policy blocked on this page, as Chromium reports it."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and violations.append(message.text)
+        ),
+    )
+    return violations
+
+
+@pytest.fixture
 def output_dir() -> Path:
     path = Path(__file__).resolve().parents[2] / "test-output" / "browser"
     path.mkdir(parents=True, exist_ok=True)

@@ -92,7 +92,9 @@ def pick_autocomplete(page, field: str, term: str, label: str) -> None:
 
 
 @pytest.mark.browser
-def test_editor_finds_actor_and_attributes_claim_by_selection(page, server_url, scene, output_dir):
+def test_editor_finds_actor_and_attributes_claim_by_selection(
+    page, server_url, scene, output_dir, csp_violations
+):
     article = scene["article"]
     log_in(page, server_url)
 
@@ -120,3 +122,4 @@ def test_editor_finds_actor_and_attributes_claim_by_selection(page, server_url, 
     page.click("a.historylink")
     page.wait_for_selector(f"#change-history td:has-text('{USERNAME}')")
     page.screenshot(path=output_dir / "claim_history.png", full_page=True)
+    assert csp_violations == []

@@ -1,12 +1,27 @@
 """JSON errors for everything under /api/: DRF exceptions and Django's 404 and 500 pages."""
 
+import logging
 import math
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
+
+from libya.desk.faults import DETAILS, RETRY_AFTER_SECONDS, fault_response, fault_status
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseFault(exceptions.APIException):
+    """The database is unreachable (503, Retry-After) or cancelled a query (504)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(DETAILS[status])
+        self.status_code = status
+        self.wait = RETRY_AFTER_SECONDS if status == 503 else None
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -20,6 +35,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif status := fault_status(exc):
+        logger.warning("Database fault on %s: %s", context["request"].path, exc)
+        exc = DatabaseFault(status)
     if not isinstance(exc, exceptions.APIException):
         return None
     headers = {}
@@ -60,7 +78,12 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: JSON under /api/ (the traceback is logged by Django), Django's page elsewhere."""
+    """500: JSON under /api/ (the traceback is logged by Django), Django's page elsewhere.
+
+    A database fault answers 503 or 504 instead, on every path.
+    """
+    if fault := fault_response(request, sys.exc_info()[1]):
+        return fault
     if _is_api(request):
         return JsonResponse({"status": 500, "detail": "Internal server error."}, status=500)
     return defaults.server_error(request)

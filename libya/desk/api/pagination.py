@@ -11,8 +11,10 @@ import json
 from typing import Any
 
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -20,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 CURSOR_SALT = "libya.desk.api.cursor"
+# Annotation carrying the capped count on every row of an offset page.
+TOTAL = "_bounded_total"
 UNIQUE_KEYS = {"pk", "id", "slug"}
 
 
@@ -40,8 +44,8 @@ class KeysetPagination(BasePagination):
             queryset = queryset.order_by(*self.ordering)
         token = request.query_params.get("cursor")
         cursor = self._decode(token) if token and self.keyset else None
-        self.count, self.estimated = self._counted(queryset, cursor)
         if cursor:
+            self.count, self.estimated = self._counted(queryset, cursor)
             return self._keyset_page(queryset, cursor)
         return self._offset_page(queryset, self._page_number(request))
 
@@ -60,7 +64,8 @@ class KeysetPagination(BasePagination):
 
     def _offset_page(self, queryset, number: int) -> list:
         start = (number - 1) * self.size
-        rows = list(queryset[start : start + self.size + 1])
+        rows = list(self._with_total(queryset)[start : start + self.size + 1])
+        self.count, self.estimated = self._page_count(queryset, rows, start)
         more, rows = len(rows) > self.size, rows[: self.size]
         self.next_link = self._link_after(rows[-1], number) if more else None
         self.previous_link = self._link_to_page(number - 1) if number > 1 else None
@@ -135,11 +140,36 @@ class KeysetPagination(BasePagination):
         """Exact up to count_limit; beyond it the planner's estimate, flagged as such."""
         if queryset.query.combinator:
             return queryset.count(), False
-        exact = queryset.order_by().values("pk")[: self.count_limit + 1].count()
+        return self._estimated(queryset, self._bounded(queryset).count())
+
+    def _bounded(self, queryset):
+        return queryset.order_by().values("pk")[: self.count_limit + 1]
+
+    def _estimated(self, queryset, exact: int) -> tuple[int, bool]:
         if exact <= self.count_limit:
             return exact, False
         plan = json.loads(queryset.order_by().explain(format="json"))
         return max(int(plan[0]["Plan"]["Plan Rows"]), exact), True
+
+    def _with_total(self, queryset):
+        """The queryset with the capped count as a constant column, saving a round trip."""
+        if queryset.query.combinator:
+            return queryset
+        try:
+            sql, params = self._bounded(queryset).query.sql_with_params()
+        except EmptyResultSet:
+            return queryset
+        total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS bounded", params)
+        return queryset.annotate(**{TOTAL: total})
+
+    def _page_count(self, queryset, rows: list, start: int) -> tuple[int, bool]:
+        totals = [_pop(row, TOTAL) for row in rows]
+        if totals and totals[0] is not None:
+            return self._estimated(queryset, totals[0])
+        if not rows and start == 0:
+            return 0, False
+        # A page past the end (or a union) carries no count.
+        return self._count(queryset)
 
     # Schema
 
@@ -238,6 +268,12 @@ def _value(row, name: str) -> Any:
     for part in name.split("__"):
         row = None if row is None else getattr(row, part)
     return row.pk if isinstance(row, models.Model) else row
+
+
+def _pop(row, name: str) -> Any:
+    if isinstance(row, dict):
+        return row.pop(name, None)
+    return getattr(row, name, None)
 
 
 def _jsonable(value: Any) -> Any:

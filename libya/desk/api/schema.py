@@ -10,7 +10,19 @@ ERRORS = {
     "406": "The Accept header asks for a format not offered.",
     "429": "Too many requests; retry after the number of seconds in Retry-After.",
     "500": "Server error.",
+    "503": "The database is unavailable; retry after the seconds in Retry-After.",
+    "504": "A query took too long and was cancelled; narrow the request.",
 }
+# Components of list rows, which the `fields` parameter trims.
+TRIMMED_ROWS = ["Actor", "Article", "Event", "Claim"]
+
+
+def list_rows_have_no_required_property(result: dict, **kwargs) -> dict:
+    """Postprocessing hook: any property of a list row may be left out by `fields`."""
+    schemas = result["components"]["schemas"]
+    for name in TRIMMED_ROWS:
+        schemas[name].pop("required", None)
+    return result
 
 
 class DeskAutoSchema(AutoSchema):
@@ -36,7 +48,7 @@ class DeskAutoSchema(AutoSchema):
 
     def _get_response_headers_for_code(self, status_code, direction="response") -> dict:
         headers = super()._get_response_headers_for_code(status_code, direction)
-        if str(status_code) == "429":
+        if str(status_code) in {"429", "503"}:
             headers["Retry-After"] = {
                 "schema": {"type": "integer"},
                 "description": "Seconds to wait before retrying.",

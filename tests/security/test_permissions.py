@@ -1,0 +1,214 @@
+"""Who may do what: API operations and admin pages, for four roles and two claim states.
+
+Roles: anonymous, staff outside the Editors group, editor, superuser; the claim
+is published (verified) or retracted. Each test walks its whole matrix, then
+fails once, listing every cell that differs from the policy, and prints how many
+cells it checked.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from libya.desk.models import Claim, Deletion
+from tests.factories import (
+    ActorFactory,
+    AffiliationFactory,
+    AliasFactory,
+    ArticleFactory,
+    ClaimFactory,
+    ClaimLinkFactory,
+    EventFactory,
+    ParticipationFactory,
+    UserFactory,
+)
+
+ROLES = ["anonymous", "non-editor", "editor", "superuser"]
+STATES = [Claim.Status.VERIFIED, Claim.Status.RETRACTED]
+WRITES = ["post", "put", "patch", "delete"]
+ADMIN = f"/{settings.ADMIN_PATH}"
+
+
+@dataclass
+class Scene:
+    """One claim in the given state, with everything that refers to it or that it refers to."""
+
+    state: str
+    claim: Claim
+    objects: dict
+
+    def claim_visible(self) -> bool:
+        return self.state != Claim.Status.RETRACTED
+
+
+def make_scene(state: str) -> Scene:
+    speaker = ActorFactory()
+    article = ArticleFactory()
+    event = EventFactory(start_date=date(2020, 1, 14))
+    claim = ClaimFactory(article=article, speaker=speaker, event=event, status=state)
+    claim.subjects.add(ActorFactory())
+    article.events.add(event)
+    gone = ActorFactory()
+    gone_slug = gone.slug
+    gone.delete()
+    objects = {
+        "actor": speaker,
+        "alias": AliasFactory(actor=speaker),
+        "affiliation": AffiliationFactory(actor=speaker),
+        "article": article,
+        "event": event,
+        "participation": ParticipationFactory(event=event, actor=speaker),
+        "claim": claim,
+        "claimlink": ClaimLinkFactory(claim=claim, other=ClaimFactory()),
+        "deletion": Deletion.objects.get(key=gone_slug),
+    }
+    return Scene(state, claim, objects)
+
+
+@pytest.fixture
+def scenes(db) -> list[Scene]:
+    return [make_scene(state) for state in STATES]
+
+
+@pytest.fixture
+def clients(db) -> dict[str, Client]:
+    users = {
+        "non-editor": UserFactory(username="matrix-outsider"),
+        "editor": UserFactory(username="matrix-editor", editor=True),
+        "superuser": get_user_model().objects.create_superuser("matrix-root", "r@example.org"),
+    }
+    clients = {"anonymous": Client()}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    return clients
+
+
+def report(capsys, surface: str, cells: int, mismatches: list[str]) -> None:
+    with capsys.disabled():
+        print(f"\n{surface} permission matrix: {cells} cells, {len(mismatches)} mismatches")
+    assert mismatches == [], "\n".join(mismatches)
+
+
+# API: reads are public and the same for everyone; nothing can be written.
+
+
+def ids_in(key: str) -> Callable[[dict], set]:
+    return lambda body: {str(item["id"]) for item in body[key]}
+
+
+def timeline_claims(body: dict) -> set:
+    return {item["key"] for item in body["results"] if item["type"] == "claim"}
+
+
+def api_reads(scene: Scene) -> Iterator[tuple[str, int, Callable[[dict], set] | None, bool]]:
+    """(URL, status, where the claim would appear, whether it should) for every read."""
+    o, visible = scene.objects, scene.claim_visible()
+    for url in ["/api/v1/", "/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/"]:
+        yield url, 200, None, False
+    for resource in ["articles", "actors", "events", "deletions"]:
+        yield f"/api/v1/{resource}/", 200, None, False
+    yield f"/api/v1/articles/{o['article'].slug}/", 200, ids_in("claims"), visible
+    yield f"/api/v1/actors/{o['actor'].slug}/", 200, None, False
+    yield f"/api/v1/events/{o['event'].slug}/", 200, ids_in("claims"), visible
+    yield f"/api/v1/actors/{o['actor'].slug}/timeline/", 200, timeline_claims, visible
+    speaker = f"speaker={o['actor'].slug}"
+    yield f"/api/v1/claims/?{speaker}", 200, ids_in("results"), visible
+    yield f"/api/v1/claims/?{speaker}&status={scene.state}", 200, ids_in("results"), True
+    # A retracted claim is found only when `status` asks for it, in the list as in detail.
+    detail = f"/api/v1/claims/{scene.claim.pk}/"
+    yield detail, 200 if visible else 404, None, False
+    yield f"{detail}?status={scene.state}", 200, lambda body: {str(body["id"])}, True
+
+
+def api_writes(scene: Scene) -> Iterator[tuple[str, str]]:
+    o = scene.objects
+    details = [
+        f"/api/v1/articles/{o['article'].slug}/",
+        f"/api/v1/actors/{o['actor'].slug}/",
+        f"/api/v1/events/{o['event'].slug}/",
+        f"/api/v1/claims/{scene.claim.pk}/",
+    ]
+    lists = [f"/api/v1/{r}/" for r in ["articles", "actors", "events", "claims", "deletions"]]
+    for url in lists + details:
+        for method in WRITES:
+            yield method, url
+
+
+@pytest.mark.django_db
+def test_api_reads_are_public_and_writes_refused_for_every_role(scenes, clients, capsys):
+    cells, mismatches = 0, []
+    for scene in scenes:
+        for role in ROLES:
+            client = clients[role]
+            for url, status, claims_in, expected in api_reads(scene):
+                cells += 1
+                response = client.get(url)
+                if response.status_code != status:
+                    mismatches.append(
+                        f"{scene.state} {role} GET {url}: {response.status_code} != {status}"
+                    )
+                elif claims_in and (str(scene.claim.pk) in claims_in(response.json())) != expected:
+                    shown = "hidden" if expected else "shown"
+                    mismatches.append(f"{scene.state} {role} GET {url}: claim {shown}")
+            for method, url in api_writes(scene):
+                cells += 1
+                response = getattr(client, method)(url, {}, content_type="application/json")
+                if response.status_code != 405 or "detail" not in response.json():
+                    status = response.status_code
+                    mismatches.append(f"{scene.state} {role} {method} {url}: {status}")
+
+    report(capsys, "API", cells, mismatches)
+
+
+# Admin: editors manage every desk model but the read-only deletion log; staff
+# outside the Editors group see nothing; anonymous visitors are sent to log in.
+
+PAGES = ["changelist", "add", "change", "delete"]
+READ_ONLY = {"deletion"}
+
+
+def expected_admin_status(role: str, model: str, page: str) -> int:
+    if role == "anonymous":
+        return 302
+    if role == "non-editor":
+        return 403
+    if model in READ_ONLY and page in {"add", "delete"}:
+        return 403
+    return 200
+
+
+def admin_url(model: str, page: str, obj) -> str:
+    base = f"{ADMIN}desk/{model}/"
+    return {
+        "changelist": base,
+        "add": f"{base}add/",
+        "change": f"{base}{obj.pk}/change/",
+        "delete": f"{base}{obj.pk}/delete/",
+    }[page]
+
+
+@pytest.mark.django_db
+def test_admin_pages_follow_the_editor_policy_for_every_role(scenes, clients, capsys):
+    cells, mismatches = 0, []
+    for scene in scenes:
+        for role in ROLES:
+            for model, obj in scene.objects.items():
+                for page in PAGES:
+                    cells += 1
+                    url = admin_url(model, page, obj)
+                    response = clients[role].get(url)
+                    expected = expected_admin_status(role, model, page)
+                    if response.status_code != expected:
+                        mismatches.append(
+                            f"{scene.state} {role} {url}: {response.status_code} != {expected}"
+                        )
+                    elif expected == 302 and "/login/" not in response["Location"]:
+                        mismatches.append(f"{scene.state} {role} {url}: not sent to log in")
+
+    report(capsys, "Admin", cells, mismatches)
