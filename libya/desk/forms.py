@@ -48,6 +48,18 @@ def stale_message(instance: models.Model, seen: int | None, current: int) -> str
     )
 
 
+# What an editor gives about an article besides its text (the add form and the admin fieldsets).
+ARTICLE_METADATA_FIELDS = [
+    "publisher",
+    "agency",
+    "language",
+    "published_on",
+    "published_precision",
+    "url",
+    "mentioned_actors",
+]
+
+
 class VersionedModelForm(forms.ModelForm):
     """A model form that refuses to save over a change made after it was displayed."""
 
@@ -119,15 +131,7 @@ class ArticleAddForm(VersionedModelForm):
 
     class Meta:
         model = Article
-        fields = [
-            "publisher",
-            "agency",
-            "language",
-            "published_on",
-            "published_precision",
-            "url",
-            "mentioned_actors",
-        ]
+        fields = ARTICLE_METADATA_FIELDS
 
     preview: cleaning.Document | None = None
     detected: list[Actor] = []

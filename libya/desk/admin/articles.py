@@ -15,18 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from libya.desk.admin.base import CuratedAdmin, FullTextSearchMixin
-from libya.desk.forms import ArticleAddForm, ArticleForm
+from libya.desk.forms import ARTICLE_METADATA_FIELDS, ArticleAddForm, ArticleForm
 from libya.desk.models import Article, Claim
-
-METADATA = [
-    "publisher",
-    "agency",
-    "language",
-    "published_on",
-    "published_precision",
-    "url",
-    "mentioned_actors",
-]
 
 
 class ClaimSummaryInline(admin.TabularInline):
@@ -98,7 +88,7 @@ class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
         if obj is None:
             return [
                 (_("Source text"), {"fields": ["raw_text", "document", "previewed"]}),
-                (_("Metadata"), {"fields": METADATA}),
+                (_("Metadata"), {"fields": ARTICLE_METADATA_FIELDS}),
             ]
         return super().get_fieldsets(request, obj)
 
