@@ -308,3 +308,61 @@ def test_docs_pages_load_every_asset_from_this_server(client, path):
 
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', html) == []
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+# Compiled detail statements
+
+
+DETAILS = [
+    "/api/v1/articles/libye-echec-des-pourparlers-de-paix-de-moscou-haftar-quitte-la-capitale-russe/",
+    "/api/v1/actors/khalifa-haftar/",
+    "/api/v1/events/berlin-conference-2020-01-19/",
+]
+
+
+@pytest.mark.parametrize("url", DETAILS)
+def test_compiled_detail_answers_exactly_as_the_queryset_does(client, monkeypatch, url):
+    from libya.desk.api.views import DeskViewSet
+
+    compiled = client.get(url)
+    monkeypatch.setattr(DeskViewSet, "detail_statement", lambda self: None)
+    built = client.get(url)
+
+    assert compiled.status_code == built.status_code == HTTPStatus.OK
+    assert compiled.json() == built.json()
+
+
+def test_compiled_claim_detail_matches_and_binds_each_key(client, monkeypatch):
+    from libya.desk.api.views import DeskViewSet
+
+    ids = [row["id"] for row in client.get("/api/v1/claims/", {"page_size": 5}).json()["results"]]
+    compiled = [client.get(f"/api/v1/claims/{pk}/").json() for pk in ids]
+    monkeypatch.setattr(DeskViewSet, "detail_statement", lambda self: None)
+    built = [client.get(f"/api/v1/claims/{pk}/").json() for pk in ids]
+
+    assert [claim["id"] for claim in compiled] == ids
+    assert compiled == built
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/actors/no-such-actor/",
+        "/api/v1/claims/999999999/",
+        "/api/v1/claims/" + "9" * 20 + "/",
+        "/api/v1/claims/" + "9" * 5000 + "/",
+    ],
+)
+def test_compiled_detail_of_a_missing_key_is_json_404(client, url):
+    response = client.get(url)
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response["Content-Type"] == "application/json"
+
+
+def test_compiled_claim_detail_still_hides_retracted_claims(client):
+    claim = ClaimFactory(status="retracted")
+
+    assert client.get(f"/api/v1/claims/{claim.pk}/").status_code == HTTPStatus.NOT_FOUND
+    shown = client.get(f"/api/v1/claims/{claim.pk}/", {"status": "retracted"})
+    assert shown.status_code == HTTPStatus.OK

@@ -21,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from libya.desk.querysets import EXACT_TOTAL
+
 CURSOR_SALT = "libya.desk.api.cursor"
 # Annotation carrying the capped count on every row of an offset page.
 TOTAL = "_bounded_total"
@@ -76,6 +78,8 @@ class KeysetPagination(BasePagination):
         ordering = _reverse(self.ordering) if backwards else self.ordering
         after = _after(ordering, cursor["v"])
         rows = list(queryset.filter(after).order_by(*ordering)[: self.size + 1])
+        for row in rows:
+            _pop(row, EXACT_TOTAL)  # the count came with the cursor
         more, rows = len(rows) > self.size, rows[: self.size]
         if backwards:
             rows.reverse()
@@ -153,7 +157,7 @@ class KeysetPagination(BasePagination):
 
     def _with_total(self, queryset):
         """The queryset with the capped count as a constant column, saving a round trip."""
-        if queryset.query.combinator:
+        if queryset.query.combinator or EXACT_TOTAL in queryset.query.annotations:
             return queryset
         try:
             sql, params = self._bounded(queryset).query.sql_with_params()
@@ -163,6 +167,9 @@ class KeysetPagination(BasePagination):
         return queryset.annotate(**{TOTAL: total})
 
     def _page_count(self, queryset, rows: list, start: int) -> tuple[int, bool]:
+        exact = [_pop(row, EXACT_TOTAL) for row in rows]
+        if exact and exact[0] is not None:
+            return exact[0], False
         totals = [_pop(row, TOTAL) for row in rows]
         if totals and totals[0] is not None:
             return self._estimated(queryset, totals[0])

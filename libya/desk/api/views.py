@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import conditional_page
@@ -24,6 +24,7 @@ from libya.desk.api.errors import api_exception_handler
 from libya.desk.api.pagination import KeysetPagination, OffsetPagination
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
 from libya.desk.api.schema import DeskAutoSchema
+from libya.desk.api.statements import DetailStatement
 from libya.desk.models import Actor, Article, Claim, Deletion, Event
 from libya.desk.querysets import actor_timeline
 
@@ -85,6 +86,27 @@ class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
         """API rows from the model's QuerySet: ``for_api()``, or ``for_api_detail()``."""
         objects = self.queryset.model.objects
         return objects.for_api_detail() if self.action == "retrieve" else objects.for_api()
+
+    def get_object(self) -> dict:
+        """The detail row; without query parameters, through the class's compiled statement."""
+        plain = self.action == "retrieve" and not self.request.query_params
+        statement = self.detail_statement() if plain else None
+        if statement is None:
+            return super().get_object()
+        row = statement.fetch(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        if row is None:
+            raise Http404
+        self.check_object_permissions(self.request, row)
+        return row
+
+    def detail_statement(self) -> DetailStatement | None:
+        # Compiled from the first detail request without query parameters: every
+        # such request filters the same way, so they all share its SQL.
+        cls = type(self)
+        if "_detail_statement" not in cls.__dict__:
+            queryset = self.filter_queryset(self.get_queryset())
+            cls._detail_statement = DetailStatement.compile(queryset, self.lookup_field)
+        return cls._detail_statement
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         if self.action == "retrieve":

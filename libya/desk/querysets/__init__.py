@@ -1,10 +1,11 @@
 """Read vocabulary: what views, filters, the admin and commands ask of many rows."""
 
+import json
 from datetime import date
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, Max, Min, OrderBy, OuterRef, Q, Value, Window
 from django.db.models.functions import Cast, Greatest, Trunc
 
 from libya.desk.querysets import rows
@@ -14,6 +15,19 @@ from libya.desk.querysets import rows
 # the newest matches are ranked (found through the GIN index, ordered by the
 # date index), which bounds the cost whatever the term.
 SEARCH_CANDIDATES = 1000
+# Annotation holding the size of the whole result, counted in the page's own query
+# (see ``counted_in_place``); the API's pagination reads it instead of counting again.
+EXACT_TOTAL = "_exact_total"
+
+
+def counted_in_place(queryset: models.QuerySet) -> models.QuerySet:
+    """Add ``count(*) OVER ()``: free when every row is computed anyway to be sorted.
+
+    A search ordered by a computed score (a rank, a similarity) must score every
+    match before its LIMIT; counting those rows in the same pass saves running
+    the search a second time for the count.
+    """
+    return queryset.annotate(**{EXACT_TOTAL: Window(Count("*"))})
 
 
 def french_query(term: str) -> SearchQuery:
@@ -33,10 +47,13 @@ class ActorQuerySet(models.QuerySet):
     def search(self, term: str) -> "ActorQuerySet":
         """Actors whose name or any alias matches, accent-insensitively and fuzzily; best first.
 
-        An alias matches when it contains the folded term, or is trigram-similar
-        to it as a whole (``%``) or in one of its words (``<%``); all three are
-        served by the trigram GIN index on ``Alias.folded``. The score puts
-        exact and prefix matches above fuzzy ones.
+        An alias matches when it contains the folded term, or when some stretch of
+        it is trigram-similar to the term (``<%``, word similarity at least 0.5:
+        see the connection options in settings); both are served by the trigram
+        GIN index on ``Alias.folded``. Whole-string similarity (``%``) is not a
+        match condition: its 0.3 threshold lets a shared particle ("ben", "al-")
+        make tens of thousands of aliases candidates, each rechecked. The score
+        puts exact and prefix matches above fuzzy ones.
         """
         from libya.desk.models import Alias
 
@@ -45,9 +62,7 @@ class ActorQuerySet(models.QuerySet):
             return self.none().annotate(search_score=Value(0.0))
         folded = _fold(term)
         matching = Alias.objects.filter(
-            Q(folded__contains=folded)
-            | Q(folded__trigram_similar=folded)
-            | Q(folded__trigram_word_similar=folded)
+            Q(folded__contains=folded) | Q(folded__trigram_word_similar=folded)
         )
         best = (
             Alias.objects.filter(actor=OuterRef("pk"))
@@ -55,13 +70,10 @@ class ActorQuerySet(models.QuerySet):
             .order_by("-score")
             .values("score")[:1]
         )
-        return (
-            self.filter(pk__in=matching.values("actor_id"))
-            .annotate(
-                search_score=Cast(Greatest(models.Subquery(best), Value(0.0)), models.FloatField())
-            )
-            .order_by("-search_score", "name", "slug")
+        scored = self.filter(pk__in=matching.values("actor_id")).annotate(
+            search_score=Cast(Greatest(models.Subquery(best), Value(0.0)), models.FloatField())
         )
+        return counted_in_place(scored).order_by("-search_score", "name", "slug")
 
     def for_api(self) -> "ActorQuerySet":
         """List rows as dicts (see ``rows``): plain columns."""
@@ -146,13 +158,27 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def ranked_search(self, term: str) -> "ArticleQuerySet":
-        """``search`` ordered by relevance, over the newest SEARCH_CANDIDATES matches only."""
-        newest = (
-            self.model.objects.filter(search_vector=french_query(term))
-            .order_by("-published_on", "slug")  # the article_date_slug index order
-            .values("pk")[:SEARCH_CANDIDATES]
-        )
-        return self.filter(pk__in=newest).search(term)
+        """``search`` ordered by relevance, over the newest SEARCH_CANDIDATES matches only.
+
+        The newest matches can be found two ways. Walking the date index and
+        testing each article reads about SEARCH_CANDIDATES / share articles: cheap
+        for a common term, ruinous for one in 5 % of them. Collecting every match
+        through the GIN index and sorting them by date reads share x table
+        articles: the reverse. PostgreSQL's planner does not cost reading each
+        article's vector, and walks the index for terms far too rare for it, so
+        the choice is made here from the planner's own row estimates (one EXPLAIN).
+        """
+        matches = self.model.objects.filter(search_vector=french_query(term))
+        if _walking_reads_less(matches):
+            newest = matches.order_by("-published_on", "slug")  # the article_date_slug order
+        else:
+            # An expression the date index cannot serve: every match is collected, then sorted.
+            unindexed = models.ExpressionWrapper(
+                F("published_on") + 0, output_field=models.DateField()
+            )
+            newest = matches.order_by(OrderBy(unindexed, descending=True), "slug")
+        candidates = self.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
+        return counted_in_place(candidates.search(term))
 
     def published_between(self, start: date | None, end: date | None) -> "ArticleQuerySet":
         """Articles whose publication period overlaps [start, end] (month precision included)."""
@@ -171,6 +197,18 @@ class ArticleQuerySet(models.QuerySet):
         """One article with its body, mentioned actors, events and shown claims, in one query."""
         parts = rows.article_detail_parts()
         return rows.of(self, rows.ARTICLE_DETAIL, rows.DetailRows, **parts)
+
+
+def _walking_reads_less(matches: models.QuerySet) -> bool:
+    """Whether SEARCH_CANDIDATES x table / matches (walk) < matches (collect all), as estimated."""
+    found, table = _estimated_rows(matches), _estimated_rows(matches.model.objects.all())
+    return found * found > SEARCH_CANDIDATES * max(table, 1)
+
+
+def _estimated_rows(queryset: models.QuerySet) -> float:
+    """The planner's estimate of the rows `queryset` returns (statistics only, nothing run)."""
+    plan = json.loads(queryset.values("pk").explain(format="json"))
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 class EventQuerySet(models.QuerySet):
@@ -296,6 +334,7 @@ def _subject_rows(actor_id: int) -> models.QuerySet:
 
 
 __all__ = [
+    "EXACT_TOTAL",
     "ActorQuerySet",
     "ArticleQuerySet",
     "ClaimQuerySet",

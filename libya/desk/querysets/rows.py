@@ -131,9 +131,14 @@ class DetailRows(Rows):
     relations, which ``values()`` refuses as annotation names)."""
 
     def attach(self, rows: list[dict]) -> None:
-        for row in rows:
-            for key in [key for key in row if key.startswith("json_")]:
-                row[key.removeprefix("json_")] = row.pop(key)
+        unpack_parts(rows)
+
+
+def unpack_parts(rows: list[dict]) -> None:
+    """Rename each ``json_<part>`` column to ``<part>``."""
+    for row in rows:
+        for key in [key for key in row if key.startswith("json_")]:
+            row[key.removeprefix("json_")] = row.pop(key)
 
 
 def objects(queryset: models.QuerySet, **fields) -> ArraySubquery:
