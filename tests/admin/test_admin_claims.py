@@ -215,3 +215,14 @@ def test_claim_changelist_estimates_large_counts_and_counts_small_ones(editor_cl
     assert response.status_code == HTTPStatus.OK
     assert response.context["cl"].result_count > 0
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_change_form_posted_empty_shows_its_errors_not_a_server_error(editor_client):
+    claim = ClaimFactory()
+
+    response = editor_client.post(reverse("admin:desk_claim_change", args=[claim.pk]), {})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    claim.refresh_from_db()
+    assert claim.text  # nothing was saved

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client
 
 from libya.desk.models import Claim, Deletion
@@ -27,6 +28,7 @@ from tests.factories import (
     ParticipationFactory,
     UserFactory,
 )
+from tests.scoreboard import record
 
 ROLES = ["anonymous", "non-editor", "editor", "superuser"]
 STATES = [Claim.Status.VERIFIED, Claim.Status.RETRACTED]
@@ -89,10 +91,11 @@ def clients(db) -> dict[str, Client]:
     return clients
 
 
-def report(capsys, surface: str, cells: int, mismatches: list[str]) -> None:
+def report(capsys, surface: str, cells: int, mismatches: list[str], **figures) -> None:
     with capsys.disabled():
         print(f"\n{surface} permission matrix: {cells} cells, {len(mismatches)} mismatches")
     assert mismatches == [], "\n".join(mismatches)
+    record(f"permissions-{surface.lower()}", cells=cells, mismatches=0, roles=ROLES, **figures)
 
 
 # API: reads are public and the same for everyone; nothing can be written.
@@ -140,6 +143,7 @@ def api_writes(scene: Scene) -> Iterator[tuple[str, str]]:
             yield method, url
 
 
+@pytest.mark.reliability
 @pytest.mark.django_db
 def test_api_reads_are_public_and_writes_refused_for_every_role(scenes, clients, capsys):
     cells, mismatches = 0, []
@@ -163,7 +167,7 @@ def test_api_reads_are_public_and_writes_refused_for_every_role(scenes, clients,
                     status = response.status_code
                     mismatches.append(f"{scene.state} {role} {method} {url}: {status}")
 
-    report(capsys, "API", cells, mismatches)
+    report(capsys, "API", cells, mismatches, states=len(scenes))
 
 
 # Admin: editors manage every desk model but the read-only deletion log; staff
@@ -193,6 +197,7 @@ def admin_url(model: str, page: str, obj) -> str:
     }[page]
 
 
+@pytest.mark.reliability
 @pytest.mark.django_db
 def test_admin_pages_follow_the_editor_policy_for_every_role(scenes, clients, capsys):
     cells, mismatches = 0, []
@@ -210,5 +215,37 @@ def test_admin_pages_follow_the_editor_policy_for_every_role(scenes, clients, ca
                         )
                     elif expected == 302 and "/login/" not in response["Location"]:
                         mismatches.append(f"{scene.state} {role} {url}: not sent to log in")
+                for page in WRITE_PAGES:
+                    cells += 1
+                    url = admin_url(model, page, obj)
+                    status, location = post_and_roll_back(clients[role], url)
+                    problem = admin_write_mismatch(role, model, page, status, location)
+                    if problem:
+                        mismatches.append(f"{scene.state} {role} POST {url}: {problem}")
 
-    report(capsys, "Admin", cells, mismatches)
+    report(capsys, "Admin", cells, mismatches, pages=PAGES, writes=WRITE_PAGES)
+
+
+# Writes: an empty form posted to add and change (editors get the form back with
+# its errors: allowed, nothing saved), and a confirmed delete (editors' deletions
+# are rolled back, so that every role meets the same objects).
+WRITE_PAGES = ["add", "change", "delete"]
+
+
+def post_and_roll_back(client: Client, url: str) -> tuple[int, str]:
+    with transaction.atomic():
+        response = client.post(url, {"post": "yes"})
+        transaction.set_rollback(True)
+    return response.status_code, response.get("Location", "")
+
+
+def admin_write_mismatch(role: str, model: str, page: str, status: int, location: str) -> str:
+    """What is wrong with the answer to a POST, or "" when it follows the policy."""
+    if role == "anonymous":
+        return "" if status == 302 and "/login/" in location else f"{status}, not sent to log in"
+    refused = role == "non-editor" or (model in READ_ONLY and page in {"add", "delete", "change"})
+    if refused:
+        return "" if status == 403 else f"{status} != 403"
+    if status in {200, 302} and "/login/" not in location:
+        return ""
+    return f"{status}: an editor's write was refused"

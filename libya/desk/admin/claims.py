@@ -132,7 +132,9 @@ class ClaimAdmin(CuratedAdmin):
 
     @admin.display(description=_("passage in context"))
     def passage(self, claim: Claim) -> str:
-        if claim.pk is None:
+        # A change form posted with errors shows the half-filled instance: no span yet.
+        spanless = None in (claim.span_start, claim.span_end, claim.article_id)
+        if claim.pk is None or spanless:
             return "—"
         body, start, end = claim.article.body, claim.span_start, claim.span_end
         before, after = max(0, start - PASSAGE_CONTEXT), end + PASSAGE_CONTEXT
