@@ -21,4 +21,8 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost
 USER desk
 EXPOSE 8000
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "libya.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers sized by WEB_CONCURRENCY x GUNICORN_THREADS (libya/gunicorn.conf.py);
+# each thread keeps one database connection, which migrate checks against max_connections.
+ENV WEB_CONCURRENCY=2 \
+    GUNICORN_THREADS=4
+CMD ["gunicorn", "-c", "libya/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "libya.wsgi"]

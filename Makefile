@@ -68,6 +68,17 @@ seed: install
 superuser: install
 	@$(WITH_DB) $(PY) manage.py createsuperuser
 
+# Backups (issue 7): `make backup` writes backups/<database>-<UTC time>.dump (or FILE=...),
+# a pg_dump archive with history; `make restore FILE=...` replaces the database's contents
+# with one, in a single transaction, after asking.
+.PHONY: backup restore
+backup: install
+	@$(WITH_DB) $(PY) manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<name>.dump"; exit 2; }
+	@$(WITH_DB) $(PY) manage.py restore $(FILE)
+
 db-stop: install
 	$(PY) -m libya.devdb stop
 
@@ -80,3 +91,38 @@ TIER ?= S
 .PHONY: bench
 bench: install
 	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record)
+
+# Reliability (issue 7); both record their figures under test-output/reliability/.
+# `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
+# throttling) on tier S in its own database (libya_load), LOAD_SECONDS at 2 connections,
+# then at 8. `make fuzz`: schemathesis with FUZZ_EXAMPLES per operation (`make test`: 40),
+# cut off after FUZZ_TIMEOUT seconds.
+LOAD_SECONDS ?= 60
+FUZZ_EXAMPLES ?= 300
+FUZZ_TIMEOUT ?= 900
+.PHONY: loadtest fuzz
+loadtest: install
+	@$(WITH_DB) $(PY) bench/loadtest.py --seconds $(LOAD_SECONDS) $(LOAD_ARGS)
+
+fuzz: install
+	@$(WITH_DB) FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) timeout $(FUZZ_TIMEOUT) \
+		$(PY) -m pytest tests/api/test_schema_fuzz.py -q $(PYTEST_ARGS)
+
+# RELIABILITY.md: every check marked `reliability`, the bounded load test and the long
+# fuzzing run record their figures in test-output/reliability/; the scoreboard is then
+# rewritten from them. Fails if any check fails or records nothing.
+.PHONY: reliability
+reliability: install
+	@rm -rf test-output/reliability
+	@status=0; \
+	$(MAKE) --no-print-directory _reliability-tests || status=1; \
+	$(MAKE) --no-print-directory loadtest || status=1; \
+	$(MAKE) --no-print-directory loadtest LOAD_SECONDS=30 LOAD_ARGS="--anon-rate 100000000/s" \
+		|| status=1; \
+	$(MAKE) --no-print-directory fuzz || status=1; \
+	$(PY) bench/reliability.py --write --strict || status=1; \
+	exit $$status
+
+.PHONY: _reliability-tests
+_reliability-tests: install
+	@$(WITH_DB) $(PY) -m pytest -m reliability -q $(PYTEST_ARGS)

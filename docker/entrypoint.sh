@@ -9,6 +9,8 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
     export DJANGO_SECRET_KEY
 fi
 
+# migrate also runs the database checks: desk.E002 stops a gunicorn size
+# (WEB_CONCURRENCY x GUNICORN_THREADS) whose connections the server could not accept.
 python manage.py migrate --noinput
 python manage.py seed
 exec "$@"

@@ -91,10 +91,26 @@ TEMPLATES = [
 # Database
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Persistent connections, one per gunicorn thread, checked before reuse; not Django's
+# psycopg pool (OPTIONS["pool"]). Under gthread the two hold the same workers x threads
+# connections at peak, but the pool would make a request queue for a free connection
+# (up to its timeout) instead of answering 503 at once when the database is down, retry
+# with a back-off that delays recovery after an outage, and need psycopg-pool besides.
+# Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Connections kept free for manage.py commands, backups and psql beside gunicorn's.
+DESK_DB_CONNECTION_RESERVE = env.int("DESK_DB_CONNECTION_RESERVE", default=5)
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5)
+)
+# Actor search matches aliases by trigram word similarity (`term <% alias`, served by
+# the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
+# short name (Miser for Misar scores 0.5); the threshold is a server setting, so it
+# travels as a startup option of every connection.
+_db_options = DATABASES["default"]["OPTIONS"]
+_db_options["options"] = (
+    f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
 )
 # Longest a query may run in a web process (0: no limit). Only the web entry points
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
@@ -178,7 +194,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Counted in the default local-memory cache, so per gunicorn worker process: the
+    # effective limit is WEB_CONCURRENCY times this rate.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("DESK_ANON_RATE", default="120/minute")},
+    # Proxies in front of the app whose X-Forwarded-For entries are trusted to name the
+    # client. With none (0), the throttle keys on the socket's address: otherwise any
+    # client could pick a fresh identity per request by sending X-Forwarded-For.
+    "NUM_PROXIES": env.int("DESK_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Libya desk API",

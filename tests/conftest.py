@@ -41,8 +41,12 @@ def _no_throttling(settings, request):
 
 
 @pytest.fixture
-def test_database_url(django_db_setup) -> str:
-    """DATABASE_URL of the test database, for tests that start another Django process."""
+def test_database_url(db) -> str:
+    """DATABASE_URL of the test database, for tests that start another Django process.
+
+    Through ``db``: pytest-django sets up only the databases that collected tests
+    ask for, so without it a test run alone would be handed the development database.
+    """
     from django.db import connection
 
     db = connection.settings_dict

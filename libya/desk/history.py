@@ -2,17 +2,46 @@
 
 Each history row is a full snapshot of the tracked row after an insert or update (or
 before a delete), with the request's user in its pghistory context, so a diff between
-two versions is a comparison of two snapshots.
+two versions is a comparison of two snapshots. Management commands label their rows
+with ``command_context``.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import pghistory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 # Stamps that change on every write: noise in a diff.
 UNDIFFED = {"created_at", "updated_at", "version", "search_vector"}
+# The outermost management command running in this thread or task, if any.
+_command: ContextVar[str | None] = ContextVar("desk_history_command", default=None)
+
+
+@contextmanager
+def command_context(command: str, user: AbstractBaseUser | None = None) -> Iterator[None]:
+    """Label the history rows written inside with a command's name and the user it acts for.
+
+    Web requests get their context (user, URL) from pghistory's middleware; without
+    this, rows written by ``manage.py`` would carry none. A command run by another
+    (seed runs loaddata) keeps the outer command's label.
+    """
+    if _command.get() is not None:
+        yield
+        return
+    token = _command.set(command)
+    # No "user" key without a user: inside a web request, the request's user stays.
+    metadata = {"command": command} | ({"user": user.pk} if user is not None else {})
+    try:
+        with pghistory.context(**metadata):
+            yield
+    finally:
+        _command.reset(token)
 
 
 @dataclass

@@ -78,6 +78,20 @@ def test_anonymous_clients_are_throttled_with_retry_after(client, monkeypatch):
     assert last.json()["status"] == HTTPStatus.TOO_MANY_REQUESTS
 
 
+@pytest.mark.throttled
+def test_x_forwarded_for_does_not_reset_the_throttle(client, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    cache.clear()
+
+    statuses = [
+        client.get("/api/v1/actors/", headers={"x-forwarded-for": f"203.0.113.{n}"}).status_code
+        for n in range(4)
+    ]
+    cache.clear()
+
+    assert statuses == [200, 200, 200, 429]
+
+
 # Errors are JSON and never a 500
 
 

@@ -1,13 +1,22 @@
 """A fixed corpus of hostile values in every parameter of every API operation: no 5xx, JSON errors.
 
 The operations and their parameters come from the OpenAPI schema, so a new
-filter or endpoint is covered without editing this file.
+filter or endpoint is covered without editing this file. Besides query strings
+(up to 100 kB) and path parameters, every operation and the admin's login and
+change form receive 3 MB bodies in each encoding a client may send.
 """
 
+import json
 from collections import Counter
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings
+from django.test.client import MULTIPART_CONTENT, encode_multipart
+from django.urls import reverse
+from scoreboard import record
+
+from libya.desk.models import Actor
 
 HOSTILE = [
     "\x00",
@@ -85,6 +94,7 @@ def requests(client) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.reliability
 @pytest.mark.django_db
 def test_hostile_input_never_answers_5xx_and_errors_are_json(client, capsys):
     urls = requests(client)
@@ -105,3 +115,106 @@ def test_hostile_input_never_answers_5xx_and_errors_are_json(client, capsys):
     assert 429 not in statuses  # throttling would hide the answers under test
     assert server_errors == []
     assert not_json == []
+    record(
+        "hostile-input",
+        requests=len(urls),
+        operations=len(operations(client)),
+        values=len(HOSTILE),
+        longest_query_string=max(len(url.partition("?")[2]) for url in urls),
+        server_errors=len(server_errors),
+        non_json_errors=len(not_json),
+    )
+
+
+# 3 MB bodies: above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), so whatever reads them must refuse.
+BODY_BYTES = 3 * 1024 * 1024
+BOUNDARY = "HostileBoundary"
+
+
+def bodies() -> dict[str, tuple[str, bytes]]:
+    """Encoding -> (content type, a body of at least 3 MB in it)."""
+    text = "é" * (BODY_BYTES // 2)  # two bytes each in UTF-8; 6 bytes each percent-encoded
+    upload = ("hostile.bin", b"\x00" * BODY_BYTES)
+    return {
+        "json": ("application/json", json.dumps({"name": text, "slug": "x"}).encode()),
+        "form": (
+            "application/x-www-form-urlencoded",
+            urlencode({"name": text, "slug": "x"}).encode(),
+        ),
+        "multipart field": (MULTIPART_CONTENT, encode_multipart(BOUNDARY, {"name": text})),
+        "multipart file": (MULTIPART_CONTENT, multipart_file(*upload)),
+    }
+
+
+def multipart_file(name: str, content: bytes) -> bytes:
+    """A file part: Django streams uploads to disk, so only a file limit could refuse it."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def send(client, method: str, url: str, content_type: str, body: bytes):
+    if content_type == MULTIPART_CONTENT:
+        content_type = f"{MULTIPART_CONTENT}; boundary={BOUNDARY}"
+    return client.generic(method, url, body, content_type=content_type)
+
+
+def body_targets(client, admin_client) -> list[tuple[str, object]]:
+    """(URL, client): every API operation and the admin login, anonymously, and a change form
+    as a superuser, whose session gets the body past the login redirect to the form itself."""
+    api = [fill(template, path_names) for template, _, path_names in operations(client)]
+    actor = Actor.objects.get(slug=EXAMPLES["slug"]["/api/v1/actors/{slug}/"])
+    change = reverse("admin:desk_actor_change", args=[actor.pk])
+    login = f"/{settings.ADMIN_PATH}login/"
+    return [(url, client) for url in [*api, login]] + [(change, admin_client)]
+
+
+@pytest.mark.slow
+@pytest.mark.reliability
+@pytest.mark.django_db
+def test_3mb_bodies_never_answer_5xx_and_api_errors_are_json(client, admin_client, capsys):
+    targets = body_targets(client, admin_client)
+    for each in (client, admin_client):
+        each.raise_request_exception = False  # a crash must show as the 500 it would be
+    server_errors, not_json, statuses = [], [], Counter()
+    sent = 0
+    for encoding, (content_type, body) in bodies().items():
+        for method in ("POST", "PUT", "PATCH"):
+            for url, sender in targets:
+                response = send(sender, method, url, content_type, body)
+                sent += 1
+                statuses[response.status_code] += 1
+                label = f"{response.status_code} {method} {url} ({encoding})"
+                if response.status_code >= 500:
+                    server_errors.append(label)
+                if response.status_code >= 400 and not answers_as_expected(url, response):
+                    not_json.append(f"{label}: {response['Content-Type']}")
+
+    by_status = dict(sorted(statuses.items()))
+    with capsys.disabled():
+        print(
+            f"\nhostile bodies: {sent} requests of 3 MB, {len(server_errors)} answers >= 500, "
+            f"{len(not_json)} errors in the wrong format; by status: {by_status}"
+        )
+    assert server_errors == []
+    assert not_json == []
+    record(
+        "hostile-bodies",
+        requests=sent,
+        operations=sum(url.startswith("/api/") for url, _ in targets),
+        admin_views=sum(not url.startswith("/api/") for url, _ in targets),
+        encodings=len(bodies()),
+        body_bytes=BODY_BYTES,
+        statuses={str(code): n for code, n in by_status.items()},
+        server_errors=len(server_errors),
+        non_json_errors=len(not_json),
+    )
+
+
+def answers_as_expected(url: str, response) -> bool:
+    """JSON from the API; the admin's own HTML pages (400, 403, 405, 413) are fine."""
+    if url.startswith("/api/"):
+        return response["Content-Type"] == "application/json"
+    return response["Content-Type"].startswith("text/html") or response.status_code == 405

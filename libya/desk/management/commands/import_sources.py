@@ -2,15 +2,17 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from libya.desk import ingest
+from libya.desk.management.tracked import TrackedCommand
 
 
-class Command(BaseCommand):
+class Command(TrackedCommand):
     help = "Parse the documents in sources/ and create or update their Articles (by content hash)."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument(
             "files", nargs="*", help="File names to import (default: every manifest document)."
         )
