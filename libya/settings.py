@@ -112,6 +112,9 @@ _db_options = DATABASES["default"]["OPTIONS"]
 _db_options["options"] = (
     f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
 )
+# The history context (user, URL) is attached to requests that can write; reads
+# (GET, the API's only method) skip it, and with it a set_config() on every query.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Longest a query may run in a web process (0: no limit). Only the web entry points
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)

@@ -48,6 +48,27 @@ def test_actors_search_tolerates_a_misspelling(client, zorgou):
     assert "anatoli-zorgou" in slugs(client.get(URL, {"search": "Zorgoiew"}))
 
 
+def test_actors_search_tolerates_one_wrong_letter_in_a_short_name(client):
+    actor = ActorFactory(slug="aref-misar", name="Aref Misar")
+    AliasFactory(actor=actor, name="Misar")
+
+    assert "aref-misar" in slugs(client.get(URL, {"search": "Miser"}))
+
+
+def test_a_shared_name_particle_alone_does_not_match(client):
+    # "ben" makes 4 of the 7 trigrams of "ben Bela": alone it would match any "ben ..." name.
+    for slug, name in [
+        ("zayd-ben-bella", "Zayd ben Bella"),
+        ("yusra-ben-tavir", "Yusra ben Tavir"),
+    ]:
+        AliasFactory(actor=ActorFactory(slug=slug, name=name), name=name)
+
+    found = slugs(client.get(URL, {"search": "ben Bela"}))
+
+    assert "zayd-ben-bella" in found
+    assert "yusra-ben-tavir" not in found
+
+
 def test_actors_search_puts_exact_matches_first(client, zorgou):
     near = ActorFactory(slug="zorgoievski", name="Zorgoïevski")
     AliasFactory(actor=near, name="Zorgoïevski")
