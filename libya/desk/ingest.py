@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -146,8 +146,7 @@ def import_document(
     _fill(article, meta, document, digest, outlets)
     article.full_clean()
     article.save()
-    # Added, never removed: editors may have corrected the detected mentions.
-    article.mentioned_actors.add(*mentioned_actor_ids(f"{article.title}\n{article.body}"))
+    link_mentions(article)
     return outcome, document, reanchor_claims(article)
 
 
@@ -245,6 +244,27 @@ def agency_from_text(name: str) -> Actor | None:
     folded = FoldedText(Value(name))
     actors = Actor.objects.filter(kind=Actor.Kind.MEDIA, aliases__folded=folded).distinct()
     return actors.first() if actors.count() == 1 else None
+
+
+def link_mentions(article: Article) -> None:
+    """Link the actors the article's title and body mention; added, never removed.
+
+    Editors may have corrected the detected mentions, so a re-import only adds.
+    Detection and insertion are one INSERT ... SELECT: the ids never travel to
+    Python and back (a synthetic 2 KB article can name a hundred actors).
+    """
+    through = Article.mentioned_actors.through._meta
+    article_column = through.get_field("article").column
+    actor_column = through.get_field("actor").column
+    sql = (
+        f"INSERT INTO {through.db_table} ({article_column}, {actor_column}) "
+        "SELECT DISTINCT %s, desk_alias.actor_id FROM desk_alias "
+        f"WHERE length(desk_alias.folded) >= 2 AND {FOLDED_IS_A_WORD_RUN} "
+        "ON CONFLICT DO NOTHING"
+    )
+    text = f"{article.title}\n{article.body}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [article.pk, text, MAX_ALIAS_WORDS])
 
 
 def mentioned_actor_ids(text: str) -> set[int]:

@@ -69,6 +69,9 @@ class ClaimAdmin(CuratedAdmin):
     list_editable = ["status"]
     list_filter = ["status", "kind", "said_precision"]
     list_select_related = ["speaker", "article"]
+    # Each row renders an editable status form: rendering, not the database, is
+    # most of a page's time (about 1 ms a row); 50 long claims also read better.
+    list_per_page = 50
     # Years come from ClaimQuerySet.dates(), one index probe each.
     date_hierarchy = "said_on"
     # Two exact counts of a million rows per page view would cost more than the page.
