@@ -38,14 +38,16 @@ def _fuzz(f: dict) -> str:
 
 def _load(f: dict) -> str:
     phases = ", ".join(
-        f"{c} connections p95 {f['p95_ms'][c]} ms" for c in sorted(f["p95_ms"], key=int)
+        f"{c} connections p95 {f['p95_ms'][c]} ms (2xx only: {f['ok_p95_ms'][c]} ms)"
+        for c in sorted(f["p95_ms"], key=int)
     )
     return (
-        f"{_n(f['ok'])} answers 2xx on the {f.get('corpus', '?')} corpus ({phases}); "
-        f"{f['other_non_2xx']} non-2xx other than 429, {f.get('throttled', 0)} deliberate 429s; "
-        f"peak {f['peak_server_connections']} server connections for a budget of "
-        f"{f['connection_budget']} (max_connections {f['max_connections']}), "
-        f"{f.get('too_many_clients', 0)} 'too many clients'"
+        f"{_n(f['requests'])} requests on the {f.get('corpus', '?')} corpus: {_n(f['ok'])} 2xx, "
+        f"{_n(f['throttled_429'])} deliberate 429s, {f['other_non_2xx']} other non-2xx, "
+        f"{f['server_errors']} server errors; {phases}; peak {f['peak_connections']} "
+        f"connections for a budget of {f['connection_budget']} ({f['workers']} workers x "
+        f"{f['threads']} threads; max_connections {f['max_connections']}), "
+        f"{f['too_many_clients']} 'too many clients'"
     )
 
 
@@ -74,7 +76,7 @@ CHECKS: dict[str, tuple[str, str, Callable[[dict], str]]] = {
     "load": ("Bounded load", "2 then 8 connections, 60 s each, production settings", _load),
     "load-anon-rate": (
         "Bounded load, throttling out of reach",
-        "the same load with the anonymous rate raised, so every request reaches the database",
+        "the same mix, 30 s per phase, with the anonymous rate out of reach: every request is served",
         _load,
     ),
     "hostile-input": (
