@@ -76,7 +76,7 @@ CHECKS: dict[str, tuple[str, str, Callable[[dict], str]]] = {
     "load": ("Bounded load", "2 then 8 connections, 60 s each, production settings", _load),
     "load-anon-rate": (
         "Bounded load, throttling out of reach",
-        "the same mix, 30 s per phase, with the anonymous rate out of reach: every request is served",
+        "the same mix, 30 s a phase, the anonymous rate out of reach: every request served",
         _load,
     ),
     "hostile-input": (
