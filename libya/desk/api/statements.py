@@ -83,6 +83,8 @@ class DetailStatement:
         return row
 
     def _convert(self, values: list, connection) -> list:
+        # Django's compiler.apply_converters() would do this, but the compiler is bound
+        # to the connection of the thread that compiled; converters take this thread's.
         for position, (functions, expression) in self.converters:
             value = values[position]
             for function in functions:
