@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "procrastinate.contrib.django",
     "libya.desk",
 ]
 
@@ -119,6 +120,16 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (procrastinate, in this same database; README: Background enrichment).
+# A worker writes a heartbeat every interval; one silent for the timeout is taken for
+# dead, and the check below hands its running job to another worker.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": env.float("DESK_WORKER_HEARTBEAT_SECONDS", default=10.0),
+    "stalled_worker_timeout": env.float("DESK_WORKER_STALLED_SECONDS", default=30.0),
+}
+# How often a worker looks for stalled jobs (cron; a sixth field is seconds).
+DESK_STALLED_JOB_CRON = env.str("DESK_STALLED_JOB_CRON", default="* * * * * */10")
 
 # Authentication
 AUTHENTICATION_BACKENDS = [

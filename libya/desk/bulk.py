@@ -1,0 +1,489 @@
+"""Bulk import of articles from JSON Lines, CSV or a folder with a manifest, by the thousand.
+
+Records are read as a stream and written in batches: each batch is parsed in
+Python, staged with COPY into a temporary table, then inserted or updated in one
+``INSERT ... ON CONFLICT`` and its mentions linked in one ``INSERT ... SELECT``.
+A batch is one transaction, so an interrupted import keeps every batch before the
+fault and a re-run skips them by content hash. A record that cannot be imported is
+rejected with its line number and reason; the others are still stored.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import orjson
+import trafilatura
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils.text import slugify
+
+from libya.desk import cleaning, enrichment, ingest
+from libya.desk.models import Actor, Article
+
+BATCH_SIZE = 1_000
+# A 2 KB article is a few kilobytes of JSON; a record this large is a broken feed,
+# and reading it whole would let one line take the memory of a thousand articles.
+MAX_RECORD_BYTES = 2_000_000
+COLUMNS = ("source_id", "text", "html", "title", "url", "published", "language")
+COLUMNS += ("publisher", "agency")
+LIMITS = {"source_id": 255, "title": 500, "url": 1000, "language": 8}
+LIMITS |= {"publisher": 200, "agency": 200}
+STAGE = "desk_import_stage"
+STAGE_COLUMNS = (
+    "line",
+    "source",
+    "title",
+    "slug",
+    "alt_slug",
+    "body",
+    "content_hash",
+    "url",
+    "language",
+    "published_on",
+    "published_precision",
+    "publisher_id",
+    "agency_id",
+)
+# What a stored article takes from a changed record; its slug (a public URL) stays.
+UPDATED_COLUMNS = STAGE_COLUMNS[2:3] + STAGE_COLUMNS[5:]
+
+csv.field_size_limit(MAX_RECORD_BYTES)
+_valid_url = URLValidator(schemes=["http", "https"])
+
+
+class Rejected(Exception):
+    """A record that cannot become an article; its message is the reason."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class Row:
+    """One article as it will be stored, before its actors are resolved."""
+
+    line: int
+    source: str
+    title: str
+    body: str
+    content_hash: str
+    url: str
+    language: str
+    published_on: date | None
+    published_precision: str
+    publisher: str
+    agency: str
+    agency_hint: str = ""
+    slug: str = ""
+    alt_slug: str = ""
+
+
+@dataclass
+class BulkReport:
+    """What an import did; ids of the articles it created or changed, for enrichment."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    unanchored: dict[str, list[int]] = field(default_factory=dict)
+    enqueued: int = 0
+
+    @property
+    def seen(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.rejected)
+
+
+# Reading ---------------------------------------------------------------------------
+
+
+def records(path: Path) -> Iterator[tuple[int, dict | Rejected]]:
+    """``(line number, record or reason)`` for every record of a file or folder, streamed."""
+    if path.is_dir():
+        return folder_records(path)
+    if path.suffix.lower() == ".csv":
+        return csv_records(path)
+    return jsonl_records(path)
+
+
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict | Rejected]]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(_bounded_lines(handle), 1):
+            if line is None:
+                yield number, Rejected(f"line longer than {MAX_RECORD_BYTES:,} bytes")
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield number, Rejected(f"malformed JSON: {exc}")
+                continue
+            if not isinstance(record, dict):
+                yield number, Rejected("not a JSON object")
+                continue
+            yield number, record
+
+
+def _bounded_lines(handle: io.BufferedReader) -> Iterator[bytes | None]:
+    """Each line of the file, or None for a line over the limit (skipped without keeping it)."""
+    while line := handle.readline(MAX_RECORD_BYTES + 1):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
+
+
+def csv_records(path: Path) -> Iterator[tuple[int, dict | Rejected]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield reader.line_num, Rejected(f"unreadable CSV: {exc}")
+                continue
+            if None in record:
+                yield reader.line_num, Rejected("more fields than the header names")
+                continue
+            yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+
+
+def folder_records(directory: Path) -> Iterator[tuple[int, dict | Rejected]]:
+    """The documents a ``manifest.toml`` lists, as records; the line is the document's rank."""
+    manifest = ingest.read_manifest(directory)
+    for number, (name, meta) in enumerate(sorted(manifest.documents.items()), 1):
+        try:
+            text = (directory / name).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, Rejected(f"{name} is not UTF-8 text: {exc}")
+            continue
+        content = "html" if Path(name).suffix.lower() in {".html", ".htm"} else "text"
+        record = {"source_id": meta.source, content: text}
+        for key in ("title", "url", "published", "publisher", "agency"):
+            if value := getattr(meta, key):
+                record[key] = value
+        yield number, record
+
+
+# Parsing ---------------------------------------------------------------------------
+
+
+def row_from(line: int, record: dict) -> Row:
+    """The article a record describes, cleaned; raises Rejected with the reason."""
+    values = {}
+    for key in COLUMNS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise Rejected(f"{key} must be a string")
+        value = (value or "").strip() if key not in {"text", "html"} else value or ""
+        if key in LIMITS and len(value) > LIMITS[key]:
+            raise Rejected(f"{key} is longer than {LIMITS[key]} characters")
+        values[key] = value
+    if not values["source_id"]:
+        raise Rejected("source_id is missing")
+    document = cleaning.parse(_main_text(values))
+    if not document.paragraphs:
+        raise Rejected("text is empty once cleaned")
+    title = values["title"] or document.title
+    if not title:
+        raise Rejected("no title: give one in the title field")
+    try:
+        published_on, precision = ingest.parse_published(values["published"] or document.date_hint)
+    except ingest.SourceError as exc:
+        raise Rejected(f"published: {exc}") from None
+    if values["url"]:
+        try:
+            _valid_url(values["url"])
+        except ValidationError:
+            raise Rejected(f"url {values['url']!r} is not an http(s) URL") from None
+    return Row(
+        line=line,
+        source=values["source_id"],
+        title=title[: LIMITS["title"]],
+        body=document.body,
+        content_hash=_hash(values),
+        url=values["url"],
+        language=values["language"] or "fr",
+        published_on=published_on,
+        published_precision=precision,
+        publisher=values["publisher"],
+        agency=values["agency"],
+        agency_hint=document.agency_hint,
+    )
+
+
+def _main_text(values: dict) -> str:
+    if values["text"].strip():
+        return values["text"]
+    if not values["html"].strip():
+        raise Rejected("neither text nor html is given")
+    # trafilatura finds the article's main text in a page (menus, comments and
+    # footers out); the desk's own rules then strip what it leaves.
+    text = trafilatura.extract(values["html"], include_comments=False, include_tables=False)
+    if not text:
+        raise Rejected("html holds no article text")
+    title = trafilatura.extract_metadata(values["html"])
+    title = title.title if title is not None and title.title else ""
+    return f"{title}\n\n{text}" if title and not values["title"] else text
+
+
+def _hash(values: dict) -> str:
+    """SHA-256 of everything the record says, so that any change to it updates the article."""
+    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+# Writing ---------------------------------------------------------------------------
+
+
+class Outlets:
+    """Publisher and agency actors by slug or name, created as media actors when unknown."""
+
+    def __init__(self, described: dict[str, dict] | None = None) -> None:
+        self.described = described or {}
+        self.ids: dict[str, int | None] = {"": None}
+        self.by_hint: dict[str, int | None] = {"": None}
+
+    def resolve(self, rows: list[Row]) -> None:
+        wanted = {key for row in rows for key in (row.publisher, row.agency)} - set(self.ids)
+        if wanted:
+            found = Actor.objects.filter(Q(slug__in=wanted) | Q(name__in=wanted))
+            for actor in found.only("pk", "slug", "name").order_by("pk"):
+                for key in (actor.slug, actor.name):
+                    if key in wanted:
+                        self.ids.setdefault(key, actor.pk)
+            for key in sorted(wanted - set(self.ids)):
+                self.ids[key] = self._create(key).pk
+        for hint in {row.agency_hint for row in rows if not row.agency} - set(self.by_hint):
+            actor = ingest.agency_from_text(hint)
+            self.by_hint[hint] = actor.pk if actor else None
+
+    def _create(self, key: str) -> Actor:
+        entry = self.described.get(key, {})
+        slug = slugify(key)[:80] or "media"
+        if entry or slug == key:
+            name = entry.get("name", key)
+        else:
+            name = key
+        if Actor.objects.filter(slug=slug).exists():
+            slug = f"{slug}-media"
+        return Actor.objects.create(
+            slug=slug,
+            name=name,
+            kind=Actor.Kind.MEDIA,
+            country=entry.get("country", ""),
+        )
+
+    def publisher(self, row: Row) -> int | None:
+        return self.ids[row.publisher]
+
+    def agency(self, row: Row) -> int | None:
+        return self.ids[row.agency] if row.agency else self.by_hint[row.agency_hint]
+
+
+@dataclass
+class Written:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    unanchored: dict[str, list[int]] = field(default_factory=dict)
+
+
+def write_batch(rows: list[Row], outlets: Outlets) -> Written:
+    """Insert or update the articles of a batch in one transaction; link their mentions."""
+    with transaction.atomic():
+        outlets.resolve(rows)
+        _slugs(rows)
+        with connection.cursor() as cursor:
+            _stage(cursor, rows, outlets)
+            cursor.execute(UPSERT)
+            outcome = cursor.fetchall()
+        written = Written(unchanged=len(rows) - len(outcome))
+        for article_id, created in outcome:
+            (written.created if created else written.updated).append(article_id)
+        changed = written.created + written.updated
+        if changed:
+            link_mentions(changed)
+            written.unanchored = reanchor(written.updated)
+            enrichment.enqueue(changed)
+        return written
+
+
+def _slugs(rows: list[Row]) -> None:
+    """A slug per title, cut at a word; the source's id breaks a tie inside the batch or the desk."""
+    taken = set()
+    for row in rows:
+        slug = slugify(row.title)
+        if len(slug) > ingest.SLUG_MAX_CHARS:
+            slug = slug[: ingest.SLUG_MAX_CHARS].rsplit("-", 1)[0]
+        slug = slug or "article"
+        row.alt_slug = f"{slug}-{slugify(row.source)}"[:200]
+        row.slug = row.alt_slug if slug in taken else slug
+        taken.add(row.slug)
+
+
+def _stage(cursor, rows: list[Row], outlets: Outlets) -> None:
+    cursor.execute(
+        f"CREATE TEMP TABLE {STAGE} (line integer, source text, title text, slug text, "
+        "alt_slug text, body text, content_hash text, url text, language text, "
+        "published_on date, published_precision text, publisher_id bigint, agency_id bigint"
+        ") ON COMMIT DROP"
+    )
+    columns = ", ".join(STAGE_COLUMNS)
+    with cursor.connection.cursor().copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    row.line,
+                    row.source,
+                    row.title,
+                    row.slug,
+                    row.alt_slug,
+                    row.body,
+                    row.content_hash,
+                    row.url,
+                    row.language,
+                    row.published_on,
+                    row.published_precision,
+                    outlets.publisher(row),
+                    outlets.agency(row),
+                )
+            )
+
+
+_INSERTED = ("source", "title", "slug") + STAGE_COLUMNS[5:]
+UPSERT = f"""
+INSERT INTO desk_article AS article (created_at, updated_at, version, {", ".join(_INSERTED)})
+SELECT now(), now(), 1, stage.source, stage.title,
+    CASE WHEN EXISTS (
+        SELECT 1 FROM desk_article other
+        WHERE other.slug = stage.slug AND other.source <> stage.source
+    ) THEN stage.alt_slug ELSE stage.slug END,
+    {", ".join(f"stage.{c}" for c in STAGE_COLUMNS[5:])}
+FROM {STAGE} stage
+ORDER BY stage.line
+ON CONFLICT (source) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS)}
+WHERE article.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+RETURNING article.id, (article.xmax = 0) AS created
+"""
+
+
+def link_mentions(article_ids: list[int]) -> None:
+    """Link every actor an alias of which the articles' title or body names; added, never removed.
+
+    The same whole-word rule as ``ingest.link_mentions``, for many articles in one
+    statement: every run of up to ``ingest.MAX_ALIAS_WORDS`` folded words joined to
+    the folded aliases.
+    """
+    through = Article.mentioned_actors.through._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {through.db_table} (article_id, actor_id)
+            SELECT DISTINCT runs.article_id, alias.actor_id
+            FROM (
+                SELECT article.id AS article_id, array_to_string(w[i:i + n - 1], ' ') AS run
+                FROM desk_article article,
+                    LATERAL string_to_array(desk_fold(article.title || ' ' || article.body), ' ')
+                        AS w,
+                    LATERAL generate_series(1, cardinality(w)) AS i,
+                    LATERAL generate_series(1, %s) AS n
+                WHERE article.id = ANY(%s) AND i + n - 1 <= cardinality(w)
+            ) runs
+            JOIN desk_alias alias ON alias.folded = runs.run
+            WHERE length(alias.folded) >= 2
+            ON CONFLICT DO NOTHING
+            """,
+            [ingest.MAX_ALIAS_WORDS, article_ids],
+        )
+
+
+def reanchor(article_ids: list[int]) -> dict[str, list[int]]:
+    """Move the claims of updated articles to where their text now is; the lost ones by source."""
+    lost: dict[str, list[int]] = {}
+    if not article_ids:
+        return lost
+    for article in Article.objects.filter(pk__in=article_ids, claims__isnull=False).distinct():
+        if claims := ingest.reanchor_claims(article):
+            lost[article.source] = [claim.pk for claim in claims]
+    return lost
+
+
+# Driving ---------------------------------------------------------------------------
+
+
+def import_paths(
+    paths: Iterable[Path],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] = lambda n: None,
+) -> BulkReport:
+    """Import every record of every path; batches commit one by one (see the module doc)."""
+    report = BulkReport()
+    for path in paths:
+        described = ingest.read_manifest(path).outlets if path.is_dir() else {}
+        outlets = Outlets(described)
+        batch: list[Row] = []
+        sources: set[str] = set()
+        for line, record in records(path):
+            progress(1)
+            try:
+                if isinstance(record, Rejected):
+                    raise record
+                row = row_from(line, record)
+            except Rejected as reason:
+                report.rejected.append(Rejection(str(path), line, str(reason)))
+                continue
+            # A source repeated in one batch is written in the next, as its own update.
+            if row.source in sources or len(batch) >= batch_size:
+                _flush(batch, outlets, report, path)
+                batch, sources = [], set()
+            batch.append(row)
+            sources.add(row.source)
+        _flush(batch, outlets, report, path)
+    return report
+
+
+def _flush(rows: list[Row], outlets: Outlets, report: BulkReport, path: Path) -> None:
+    if not rows:
+        return
+    try:
+        _count(write_batch(rows, outlets), report)
+    except IntegrityError:
+        # One row broke a constraint (a slug taken twice over, a publisher's kind):
+        # write the batch again row by row, so that only that row is rejected.
+        for row in rows:
+            try:
+                _count(write_batch([row], outlets), report)
+            except IntegrityError as exc:
+                reason = str(exc).splitlines()[0]
+                report.rejected.append(Rejection(str(path), row.line, reason))
+
+
+def _count(written: Written, report: BulkReport) -> None:
+    report.created += len(written.created)
+    report.updated += len(written.updated)
+    report.unchanged += written.unchanged
+    report.enqueued += len(written.created) + len(written.updated)
+    report.unanchored |= written.unanchored
+
+
+__all__ = ["BulkReport", "DatabaseError", "Rejection", "import_paths", "records", "row_from"]
