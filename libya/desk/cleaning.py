@@ -169,7 +169,16 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().endswith(SENTENCE_END)
 
 
+# Words one of which every cookie banner line holds: a cheap test before the regex,
+# whose alternatives under IGNORECASE were half the cost of cleaning a 2 KB article.
+COOKIE_CLUES = ("cookie", "traceur", "tout accepter", "tout refuser", "vos choix", "mes choix")
+COOKIE_CLUES += ("confidentialit", "consentez")
+
+
 def is_cookie_text(line: str) -> bool:
+    lowered = line.lower()
+    if not any(clue in lowered for clue in COOKIE_CLUES):
+        return False
     return bool(COOKIE_WORDS.search(line))
 
 

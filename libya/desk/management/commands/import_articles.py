@@ -1,4 +1,4 @@
-"""``manage.py import_articles PATH [PATH ...]``: articles by the thousand from feeds and archives."""
+"""``manage.py import_articles PATH [PATH ...]``: articles by the thousand, from feeds."""
 
 from pathlib import Path
 from uuid import uuid4
