@@ -161,17 +161,18 @@ def csv_records(path: Path) -> Iterator[tuple[int, dict | Rejected]]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         while True:
+            start = reader.line_num + 1  # a quoted field may span lines: name the first
             try:
                 record = next(reader)
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
-                yield reader.line_num, Rejected(f"unreadable CSV: {exc}")
+                yield start, Rejected(f"unreadable CSV: {exc}")
                 continue
             if None in record:
-                yield reader.line_num, Rejected("more fields than the header names")
+                yield start, Rejected("more fields than the header names")
                 continue
-            yield reader.line_num, {k: v for k, v in record.items() if v not in (None, "")}
+            yield start, {k: v for k, v in record.items() if v not in (None, "")}
 
 
 def folder_records(directory: Path) -> Iterator[tuple[int, dict | Rejected]]:
@@ -347,9 +348,11 @@ def _slugs(rows: list[Row]) -> None:
 
 
 def _stage(cursor, rows: list[Row], outlets: Outlets) -> None:
+    # Dropped at commit; dropped here too for a batch inside a longer transaction.
     cursor.execute(
-        f"CREATE TEMP TABLE {STAGE} (line integer, source text, title text, slug text, "
-        "alt_slug text, body text, content_hash text, url text, language text, "
+        f"DROP TABLE IF EXISTS {STAGE}; CREATE TEMP TABLE {STAGE} ("
+        "line integer, source text, title text, slug text, alt_slug text, body text, "
+        "content_hash text, url text, language text, "
         "published_on date, published_precision text, publisher_id bigint, agency_id bigint"
         ") ON COMMIT DROP"
     )
@@ -439,7 +442,10 @@ MENTIONS = "desk_import_mention"
 
 
 def _stage_mentions(cursor, rows: list[Row]) -> None:
-    cursor.execute(f"CREATE TEMP TABLE {MENTIONS} (source text, actor_id bigint) ON COMMIT DROP")
+    cursor.execute(
+        f"DROP TABLE IF EXISTS {MENTIONS}; "
+        f"CREATE TEMP TABLE {MENTIONS} (source text, actor_id bigint) ON COMMIT DROP"
+    )
     with cursor.connection.cursor().copy(f"COPY {MENTIONS} (source, actor_id) FROM STDIN") as copy:
         for row in rows:
             for actor_id in row.mentions:
