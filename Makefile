@@ -27,7 +27,7 @@ endif
 # server, and stop it on any exit, Ctrl-C included.
 WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
-.PHONY: install run test lint check format seed superuser db-stop clean
+.PHONY: install run worker test lint check format seed superuser db-stop clean
 
 install: $(VENV)/.installed
 
@@ -48,7 +48,14 @@ run: install
 	echo "  Admin:     http://$(HOST):$(PORT)/$${DJANGO_ADMIN_PATH:-admin/}"; \
 	echo "  Health:    http://$(HOST):$(PORT)/healthz"; \
 	echo ""; \
+	$(PY) manage.py procrastinate worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker; $(DB_DOWN)' EXIT INT TERM; \
 	$(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
+
+# Background enrichment (issue 12): one worker on the job queue, in the same database.
+# `make run` starts one beside the server; more, on any machine: README, Background enrichment.
+worker: install
+	@$(WITH_DB) $(PY) manage.py procrastinate worker $(WORKER_ARGS)
 
 test: install lint
 	@$(WITH_DB) $(PY) -m pytest $(PYTEST_ARGS)

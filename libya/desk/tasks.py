@@ -54,7 +54,13 @@ def enrich(context, article_id: int) -> None:
 
 
 @app.periodic(cron=settings.DESK_STALLED_JOB_CRON)
-@app.task(name="desk.retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+@app.task(
+    name="desk.retry_stalled_jobs",
+    queueing_lock="retry_stalled_jobs",
+    # Ahead of a backlog of thousands of enrichment jobs, or it would wait behind them.
+    priority=100,
+    pass_context=True,
+)
 async def retry_stalled_jobs(context, timestamp: int) -> None:
     """Put back in the queue the jobs of a worker that stopped sending heartbeats (killed, lost).
 
