@@ -1,0 +1,235 @@
+"""Background enrichment with real worker processes on the real Postgres queue.
+
+Workers and imports are separate processes that commit, so they run against a copy
+of the test database made for this module (as the outage test does) and the test
+reads the copy over its own connection.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+TASK = "desk.enrich_article"
+# Fast heartbeats, so that a killed worker is found stalled within seconds.
+FAST = {
+    "DESK_WORKER_HEARTBEAT_SECONDS": "0.5",
+    "DESK_WORKER_STALLED_SECONDS": "2",
+    "DESK_STALLED_JOB_CRON": "* * * * * */1",
+}
+TEXT = (
+    "Le maréchal Khalifa Haftar a rencontré le chef du gouvernement à Benghazi, selon un "
+    "communiqué publié mardi soir.\n\nLes deux hommes ont évoqué la reprise du dialogue."
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def server(dbname: str = "postgres") -> psycopg.Connection:
+    params = connection.get_connection_params()
+    keys = ("user", "password", "host", "port")
+    return psycopg.connect(
+        dbname=dbname, autocommit=True, **{k: params[k] for k in keys if k in params}
+    )
+
+
+@pytest.fixture(scope="module")
+def queue_database(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """A copy of the test database for this module alone, dropped afterwards."""
+    with django_db_blocker.unblock():
+        source = connection.settings_dict["NAME"]
+        name = f"{source}_workers"
+        connection.close()  # CREATE DATABASE ... TEMPLATE needs its source idle
+        with server() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        try:
+            yield name
+        finally:
+            with server() as conn:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def queue_url(queue_database, test_database_url) -> str:
+    return urlsplit(test_database_url)._replace(path=f"/{queue_database}").geturl()
+
+
+def environment(database_url: str, **extra: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "libya.settings",
+        "DATABASE_URL": database_url,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_SECURE_SSL": "false",
+        **FAST,
+        **extra,
+    }
+
+
+def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def start_worker(database_url: str, log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "procrastinate", "worker"],
+        cwd=ROOT,
+        env=environment(database_url),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(*workers: subprocess.Popen) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def import_feed(database_url: str, path: Path, prefix: str, count: int) -> list[int]:
+    """Import `count` articles through the command; the ids of their articles."""
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(count):
+            record = {"source_id": f"{prefix}/{n}", "title": f"Dépêche {prefix} {n}", "text": TEXT}
+            handle.write(json.dumps(record) + "\n")
+    done = manage(database_url, "import_articles", str(path), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert f"created: {count}," in done.stdout
+    with server(urlsplit(database_url).path.lstrip("/")) as conn:
+        rows = conn.execute(
+            "SELECT id FROM desk_article WHERE source LIKE %s ORDER BY id", [f"{prefix}/%"]
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def jobs_of(conn: psycopg.Connection, article_ids: list[int]) -> list[tuple]:
+    return conn.execute(
+        "SELECT id, status, attempts FROM procrastinate_jobs "
+        "WHERE task_name = %s AND (args->>'article_id')::bigint = ANY(%s) ORDER BY id",
+        [TASK, article_ids],
+    ).fetchall()
+
+
+def wait_until(condition, timeout: float = 120.0, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not reached in {timeout} s")
+
+
+def events(conn: psycopg.Connection, job_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT type FROM procrastinate_events WHERE job_id = %s ORDER BY id", [job_id]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def started_by(log: Path) -> set[int]:
+    """Ids of the enrichment jobs a worker's log says it started."""
+    marker = f"Starting job {TASK}["
+    return {
+        int(line.split(marker, 1)[1].split("]", 1)[0])
+        for line in log.read_text().splitlines()
+        if marker in line
+    }
+
+
+def test_two_workers_share_one_queue_and_each_job_runs_once(queue_url, queue_database, tmp_path):
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    workers = [start_worker(queue_url, log) for log in logs]
+    try:
+        with server(queue_database) as conn:
+            wait_until(
+                lambda: (
+                    conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()[0] >= 2
+                )
+            )
+            article_ids = import_feed(queue_url, tmp_path / "feed.jsonl", "shared", 150)
+            wait_until(lambda: all(s == "succeeded" for _, s, _ in jobs_of(conn, article_ids)))
+            jobs = jobs_of(conn, article_ids)
+            assert len(jobs) == 150
+            assert all(events(conn, job_id).count("started") == 1 for job_id, _, _ in jobs)
+    finally:
+        stop(*workers)
+    first, second = (started_by(log) for log in logs)
+    assert first, "the first worker took jobs"
+    assert second, "the second worker took jobs"
+    assert not first & second
+    assert first | second == {job_id for job_id, _, _ in jobs}
+
+
+def test_a_worker_killed_mid_job_loses_nothing(queue_url, queue_database, tmp_path):
+    (article_id,) = import_feed(queue_url, tmp_path / "feed.jsonl", "killed", 1)
+    with server(queue_database) as conn, server(queue_database) as locker:
+        # The job locks its article first: holding that lock keeps it mid-job.
+        locker.execute("BEGIN")
+        locker.execute("SELECT 1 FROM desk_article WHERE id = %s FOR UPDATE", [article_id])
+        first = start_worker(queue_url, tmp_path / "worker-1.log")
+        try:
+            ((job_id, _, _),) = wait_until(
+                lambda: [j for j in jobs_of(conn, [article_id]) if j[1] == "doing"]
+            )
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            stop(first)
+        locker.execute("ROLLBACK")
+        second = start_worker(queue_url, tmp_path / "worker-2.log")
+        try:
+            wait_until(lambda: jobs_of(conn, [article_id])[0][1] == "succeeded", timeout=60)
+        finally:
+            stop(second)
+        kinds = events(conn, job_id)
+    assert kinds.count("started") == 2
+    assert kinds.count("succeeded") == 1
+    assert started_by(tmp_path / "worker-2.log") == {job_id}
+
+
+def test_a_failing_job_is_not_retried_and_keeps_its_error(queue_url, queue_database, tmp_path):
+    deferred = manage(queue_url, "procrastinate", "defer", TASK, '{"article_id": "not-an-id"}')
+    assert deferred.returncode == 0, deferred.stderr
+    worker = start_worker(queue_url, tmp_path / "worker.log")
+    with server(queue_database) as conn:
+        try:
+            (job_id, attempts) = wait_until(
+                lambda: conn.execute(
+                    "SELECT id, attempts FROM procrastinate_jobs "
+                    "WHERE task_name = %s AND status = 'failed'",
+                    [TASK],
+                ).fetchone()
+            )
+        finally:
+            stop(worker)
+        errors = conn.execute(
+            "SELECT attempt, error FROM desk_joberror WHERE job_id = %s", [job_id]
+        ).fetchall()
+    assert attempts == 1
+    assert len(errors) == 1
+    assert errors[0][0] == 1
+    assert errors[0][1].startswith("ValueError: Field 'id' expected a number")
