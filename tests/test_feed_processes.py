@@ -1,4 +1,4 @@
-"""Background enrichment with real worker processes on the real Postgres queue.
+"""Imports and background enrichment as real processes: workers on the Postgres queue, faults.
 
 Workers and imports are separate processes that commit, so they run against a copy
 of the test database made for this module (as the outage test does) and the test
@@ -88,6 +88,14 @@ def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def write_feed(path: Path, prefix: str, count: int) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(count):
+            record = {"source_id": f"{prefix}/{n}", "title": f"Dépêche {prefix} {n}", "text": TEXT}
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
 def start_worker(database_url: str, log: Path) -> subprocess.Popen:
     handle = log.open("w")
     return subprocess.Popen(
@@ -112,10 +120,7 @@ def stop(*workers: subprocess.Popen) -> None:
 
 def import_feed(database_url: str, path: Path, prefix: str, count: int) -> list[int]:
     """Import `count` articles through the command; the ids of their articles."""
-    with path.open("w", encoding="utf-8") as handle:
-        for n in range(count):
-            record = {"source_id": f"{prefix}/{n}", "title": f"Dépêche {prefix} {n}", "text": TEXT}
-            handle.write(json.dumps(record) + "\n")
+    write_feed(path, prefix, count)
     done = manage(database_url, "import_articles", str(path), "--no-progress")
     assert done.returncode == 0, done.stderr
     assert f"created: {count}," in done.stdout
@@ -233,3 +238,46 @@ def test_a_failing_job_is_not_retried_and_keeps_its_error(queue_url, queue_datab
     assert len(errors) == 1
     assert errors[0][0] == 1
     assert errors[0][1].startswith("ValueError: Field 'id' expected a number")
+
+
+def test_database_lost_mid_import_stops_clearly_and_a_rerun_finishes(
+    queue_url, queue_database, tmp_path
+):
+    feed = write_feed(tmp_path / "feed.jsonl", "outage", 3000)
+    command = [sys.executable, "manage.py", "import_articles", str(feed), "--no-progress"]
+    env = environment(queue_url, PGAPPNAME="desk-import-under-test")
+    stored = "SELECT count(*) FROM desk_article WHERE source LIKE 'outage/%'"
+    with server(queue_database) as conn:
+        importing = subprocess.Popen(
+            [*command, "--batch-size", "100"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until(lambda: conn.execute(stored).fetchone()[0] >= 300, every=0.05)
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'desk-import-under-test'"
+        )
+        _, err = importing.communicate(timeout=120)
+        (before,) = conn.execute(stored).fetchone()
+        rerun = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        (after,) = conn.execute(stored).fetchone()
+        (jobs,) = conn.execute(
+            "SELECT count(DISTINCT args->>'article_id') FROM procrastinate_jobs j "
+            "JOIN desk_article a ON a.id = (j.args->>'article_id')::bigint "
+            "WHERE a.source LIKE 'outage/%'"
+        ).fetchone()
+    assert importing.returncode == 1
+    assert "The database became unreachable" in err
+    assert "run the same command again" in err
+    assert 300 <= before < 3000
+    assert before % 100 == 0, "only whole batches are stored"
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"created: {3000 - before}, updated: 0, unchanged: {before}" in rerun.stdout
+    assert after == 3000
+    assert jobs == 3000
