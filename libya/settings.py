@@ -260,4 +260,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # A line per deferred batch would cut through an import's progress bar.
+    "loggers": {"procrastinate.jobs": {"level": "WARNING"}},
 }

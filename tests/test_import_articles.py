@@ -284,3 +284,18 @@ def test_same_title_twice_gets_two_slugs(tmp_path):
         "meme-titre",
         "meme-titre-test-feed2",
     ]
+
+
+@pytest.mark.django_db
+def test_import_sources_queues_enrichment_too(tmp_path):
+    (tmp_path / "note.txt").write_text(f"Une note de synthèse\n\n{TEXT}\n", encoding="utf-8")
+    (tmp_path / ingest.MANIFEST).write_text('[[document]]\nsource = "note.txt"\n', "utf-8")
+
+    ingest.import_sources(tmp_path)
+    ingest.import_sources(tmp_path)
+
+    stored = Article.objects.get(source="note.txt")
+    jobs = ProcrastinateJob.objects.filter(task_name="desk.enrich_article")
+    assert [job.args for job in jobs.filter(args__article_id=stored.pk)] == [
+        {"article_id": stored.pk}
+    ]

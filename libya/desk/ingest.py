@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.text import slugify
 
-from libya.desk import cleaning
+from libya.desk import cleaning, enrichment
 from libya.desk.models import Actor, Alias, Article, Claim, DatePrecision
 from libya.desk.models.common import FoldedText
 
@@ -147,6 +147,7 @@ def import_document(
     article.full_clean()
     article.save()
     link_mentions(article)
+    enrichment.enqueue([article.pk])  # committed with the article; run by a worker
     return outcome, document, reanchor_claims(article)
 
 
