@@ -8,7 +8,7 @@ measures E8 inside a transaction that is rolled back.
 
 Usage (from the repository root, DATABASE_URL pointing at the bench database):
     python bench/probe.py prepare OUT_DIR
-    python bench/probe.py ingest OUT_DIR --seconds 20
+    python bench/probe.py ingest OUT_DIR --seconds 20 --tier S --bulk-count 10000
 """
 
 import argparse
@@ -29,6 +29,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import feed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core import signing  # noqa: E402
@@ -36,7 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from libya.desk import ingest  # noqa: E402
+from libya.desk import bulk, history, ingest  # noqa: E402
 from libya.desk.models import Actor, Article, Claim  # noqa: E402
 from libya.desk.synthetic import MARKERS, TIERS  # noqa: E402
 from libya.desk.synthetic.load import TableCopy  # noqa: E402
@@ -228,10 +229,11 @@ def _explained(key: str, queries: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def measure_ingest(out: Path, seconds: float) -> None:
+def measure_ingest(out: Path, seconds: float, tier: str, bulk_count: int) -> None:
     """E8: documents through ingest.import_document, then claims through COPY; all rolled back."""
     report = {}
     with transaction.atomic():
+        report["bulk"] = _bulk_articles(tier, bulk_count)
         report["articles"] = _ingest_articles(seconds)
         report["claims_copy_loader"] = _copy_claims(replica=True)
         # Row triggers make this path two orders of magnitude slower: a sample is enough.
@@ -258,6 +260,32 @@ def _ingest_articles(seconds: float) -> dict:
                 break
         elapsed = time.perf_counter() - started
     return {"documents": done, "seconds": elapsed, "per_second": done / elapsed}
+
+
+def _bulk_articles(tier: str, count: int) -> dict:
+    """``import_articles``'s path on a generated JSON Lines feed naming the tier's actors."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "feed.jsonl"
+        feed.write_feed(path, count, tier, prefix="bench-bulk")
+        size = path.stat().st_size
+        with history.command_context("import_articles"):
+            started = time.perf_counter()
+            result = bulk.import_paths([path])
+            elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM desk_article_mentioned_actors m JOIN desk_article a "
+            "ON a.id = m.article_id WHERE a.source LIKE 'bench-bulk/%%'"
+        )
+        (mentions,) = cursor.fetchone()
+    return {
+        "documents": result.created,
+        "rejected": len(result.rejected),
+        "mentions": mentions,
+        "bytes_per_document": size / max(count, 1),
+        "seconds": elapsed,
+        "per_second": result.created / elapsed,
+    }
 
 
 def _copy_claims(*, replica: bool, count: int = 100_000) -> dict:
@@ -290,6 +318,8 @@ def main() -> None:
     parser.add_argument("action", choices=["prepare", "ingest"])
     parser.add_argument("out", type=Path)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--tier", default="S")
+    parser.add_argument("--bulk-count", type=int, default=10_000)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with override_settings(
@@ -298,7 +328,7 @@ def main() -> None:
         if args.action == "prepare":
             prepare(args.out)
         else:
-            measure_ingest(args.out, args.seconds)
+            measure_ingest(args.out, args.seconds, args.tier, args.bulk_count)
 
 
 if __name__ == "__main__":

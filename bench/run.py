@@ -207,7 +207,7 @@ def main() -> None:
     finally:
         stop_servers(servers)
     subprocess.run(
-        [*probe, "ingest", str(out), "--seconds", str(args.ingest_seconds)],
+        [*probe, "ingest", str(out), "--seconds", str(args.ingest_seconds), "--tier", args.tier],
         env=env,
         check=True,
         cwd=ROOT,
