@@ -99,6 +99,12 @@ TIER ?= S
 bench: install
 	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record)
 
+# Feeds (issue 12), after `make bench` loaded the tier: a 100 MB JSON Lines import (rate,
+# peak memory) and enrichment workers' throughput, on a copy of the bench database.
+.PHONY: bench-feeds
+bench-feeds: install
+	@$(WITH_DB) $(PY) bench/feeds.py --tier $(TIER)
+
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
 # throttling) on tier S in its own database (libya_load), LOAD_SECONDS at 2 connections,

@@ -299,3 +299,26 @@ def test_import_sources_queues_enrichment_too(tmp_path):
     assert [job.args for job in jobs.filter(args__article_id=stored.pk)] == [
         {"article_id": stored.pk}
     ]
+
+
+@pytest.mark.django_db
+def test_a_row_breaking_a_constraint_is_rejected_alone(tmp_path):
+    from tests.factories import ArticleFactory
+
+    ArticleFactory(slug="meme-titre", source="elsewhere/1")
+    ArticleFactory(slug="meme-titre-test-feed2", source="elsewhere/2")
+    path = write_jsonl(
+        tmp_path / "feed.jsonl",
+        [article(1), article(2, title="Même titre", publisher="Nouvel Organe"), article(3)],
+    )
+
+    out, err = run(path)
+
+    assert "created: 2, updated: 0, unchanged: 0, rejected: 1" in out
+    assert "feed.jsonl:2: " in err
+    assert "desk_article_slug_key" in err
+    assert sorted(feed_articles().values_list("source", flat=True)) == [
+        "test-feed/1",
+        "test-feed/3",
+    ]
+    assert Actor.objects.filter(name="Agence Test", kind=Actor.Kind.MEDIA).count() == 1

@@ -269,17 +269,26 @@ class Outlets:
         self.described = described or {}
         self.ids: dict[str, int | None] = {"": None}
         self.by_hint: dict[str, int | None] = {"": None}
+        self.created: list[str] = []  # in the batch being written
+
+    def forget_created(self) -> None:
+        """The batch was rolled back, and the actors it created with it."""
+        for key in self.created:
+            del self.ids[key]
+        self.created = []
 
     def resolve(self, rows: list[Row]) -> None:
         wanted = {key for row in rows for key in (row.publisher, row.agency)} - set(self.ids)
         if wanted:
-            found = Actor.objects.filter(Q(slug__in=wanted) | Q(name__in=wanted))
+            media = Actor.objects.filter(kind=Actor.Kind.MEDIA)
+            found = media.filter(Q(slug__in=wanted) | Q(name__in=wanted))
             for actor in found.only("pk", "slug", "name").order_by("pk"):
                 for key in (actor.slug, actor.name):
                     if key in wanted:
                         self.ids.setdefault(key, actor.pk)
             for key in sorted(wanted - set(self.ids)):
                 self.ids[key] = self._create(key).pk
+                self.created.append(key)
         for hint in {row.agency_hint for row in rows if not row.agency} - set(self.by_hint):
             actor = ingest.agency_from_text(hint)
             self.by_hint[hint] = actor.pk if actor else None
@@ -314,6 +323,15 @@ class Written:
 
 def write_batch(rows: list[Row], outlets: Outlets) -> Written:
     """Insert or update the articles of a batch in one transaction; link their mentions."""
+    outlets.created = []
+    try:
+        return _write_batch(rows, outlets)
+    except BaseException:
+        outlets.forget_created()
+        raise
+
+
+def _write_batch(rows: list[Row], outlets: Outlets) -> Written:
     with transaction.atomic():
         outlets.resolve(rows)
         _slugs(rows)
