@@ -322,3 +322,40 @@ def test_a_row_breaking_a_constraint_is_rejected_alone(tmp_path):
         "test-feed/3",
     ]
     assert Actor.objects.filter(name="Agence Test", kind=Actor.Kind.MEDIA).count() == 1
+
+
+STREAM_PROBE = """
+import os, resource, sys
+from pathlib import Path
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "libya.settings")
+django.setup()
+from libya.desk import bulk
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+count = sum(1 for _, record in bulk.records(Path(sys.argv[1])) if isinstance(record, dict))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(count, (after - before) // 1024)
+"""
+
+
+def test_a_100_mb_file_is_read_as_a_stream(tmp_path):
+    import subprocess
+    import sys
+
+    line = (json.dumps(article(0, text="mot " * 500)) + "\n").encode()
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as handle:
+        for _ in range(100_000_000 // len(line) + 1):
+            handle.write(line)
+
+    done = subprocess.run(
+        [sys.executable, "-c", STREAM_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+    count, grown_megabytes = map(int, done.stdout.split())
+    assert count * len(line) >= 100_000_000
+    assert grown_megabytes < 20
