@@ -24,7 +24,7 @@ import orjson
 import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -35,10 +35,11 @@ BATCH_SIZE = 1_000
 # A 2 KB article is a few kilobytes of JSON; a record this large is a broken feed,
 # and reading it whole would let one line take the memory of a thousand articles.
 MAX_RECORD_BYTES = 2_000_000
-COLUMNS = ("source_id", "text", "html", "title", "url", "published", "language")
-COLUMNS = (*COLUMNS, "publisher", "agency")
-LIMITS = {"source_id": 255, "title": 500, "url": 1000, "language": 8}
-LIMITS |= {"publisher": 200, "agency": 200}
+COLUMNS = ("source_id", "text", "html", "title", "url", "published", "language", "publisher")
+COLUMNS = (*COLUMNS, "agency")
+# The article's column sizes; an actor's name is at most 200 characters.
+LIMITS = {"source_id": 255, "title": 500, "url": 1000, "language": 8, "publisher": 200}
+LIMITS["agency"] = 200
 STAGE = "desk_import_stage"
 STAGE_COLUMNS = (
     "line",
@@ -101,7 +102,7 @@ class Row:
 
 @dataclass
 class BulkReport:
-    """What an import did; ids of the articles it created or changed, for enrichment."""
+    """What an import did: counts, rejected records, claims whose text is gone."""
 
     created: int = 0
     updated: int = 0
@@ -109,10 +110,6 @@ class BulkReport:
     rejected: list[Rejection] = field(default_factory=list)
     unanchored: dict[str, list[int]] = field(default_factory=dict)
     enqueued: int = 0
-
-    @property
-    def seen(self) -> int:
-        return self.created + self.updated + self.unchanged + len(self.rejected)
 
 
 # Reading ---------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def row_from(line: int, record: dict) -> Row:
     return Row(
         line=line,
         source=values["source_id"],
-        title=title[: LIMITS["title"]],
+        title=title,
         body=document.body,
         content_hash=_hash(values),
         url=values["url"],
@@ -618,6 +615,3 @@ def _count(written: Written, report: BulkReport) -> None:
     report.unchanged += written.unchanged
     report.enqueued += len(written.created) + len(written.updated)
     report.unanchored |= written.unanchored
-
-
-__all__ = ["BulkReport", "DatabaseError", "Rejection", "import_paths", "records", "row_from"]
