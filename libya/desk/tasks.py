@@ -9,8 +9,10 @@ import traceback
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.models import Exists, OuterRef
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from libya.desk import enrichment
 from libya.desk.models import JobError
@@ -73,3 +75,15 @@ async def retry_stalled_jobs(context, timestamp: int) -> None:
     )
     for job in stalled:
         await context.app.job_manager.retry_job(job)
+
+
+@app.periodic(cron="17 * * * *")
+@app.task(name="desk.remove_old_jobs", queueing_lock="remove_old_jobs", pass_context=True)
+async def remove_old_jobs(context, timestamp: int) -> None:
+    """Forget jobs that succeeded over a week ago (the stalled-job check alone adds 8,640 a day).
+
+    Failed jobs stay, with their errors, until an editor has seen them.
+    """
+    await context.app.job_manager.delete_old_jobs(nb_hours=24 * 7)
+    jobs = ProcrastinateJob.objects.filter(pk=OuterRef("job_id"))
+    await JobError.objects.filter(~Exists(jobs)).adelete()
