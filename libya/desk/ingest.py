@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import BooleanField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
@@ -272,14 +272,13 @@ def mentioned_actor_ids(text: str) -> set[int]:
 
     Aliases longer than ``MAX_ALIAS_WORDS`` words are not looked for.
     """
+    return set(aliases_in(text).values_list("actor_id", flat=True))
+
+
+def aliases_in(text: str) -> "models.QuerySet[Alias]":
+    """The aliases that occur in the text as whole words, accents and case aside."""
     # desk_fold turns punctuation into single spaces, so the folded text's runs of
     # consecutive words are exactly the whole-word phrases an alias can equal; each
     # run is then one probe of the alias_folded B-tree, however many aliases exist.
     in_text = RawSQL(FOLDED_IS_A_WORD_RUN, (text, MAX_ALIAS_WORDS), output_field=BooleanField())
-    aliases = (
-        Alias.objects.alias(size=Length("folded"))
-        .filter(in_text, size__gte=2)
-        .order_by()
-        .values_list("actor_id", flat=True)
-    )
-    return set(aliases)
+    return Alias.objects.alias(size=Length("folded")).filter(in_text, size__gte=2).order_by()
