@@ -46,6 +46,8 @@ class Case:
     precision: str
     claims: list[GoldClaim]
     mentions: set[str]
+    new_actors: list[str] = field(default_factory=list)
+    new_aliases: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +83,8 @@ METRICS = {
     "event": "Event of recalled claims that have one",
     "mention_recall": "Mentions: recall",
     "mention_precision": "Mentions: precision",
+    "new_actor": "New people and organisations proposed as actors",
+    "new_alias": "New spellings and metonymies proposed as aliases",
 }
 
 
@@ -115,7 +119,22 @@ def score(case: Case, extraction: Extraction) -> dict[str, Tally]:
         if gold.event:
             tallies["event"].add(found.event == gold.event, f"event {found.event} for {gold.event}")
     _score_mentions(case, extraction, tallies)
+    _score_new_names(case, extraction, tallies)
     return tallies
+
+
+def _score_new_names(case: Case, extraction: Extraction, tallies: dict[str, Tally]) -> None:
+    actors = [fold(p.name) for p in extraction.proposals if p.kind == "actor"]
+    for name in case.new_actors:
+        surname = fold(name).split()[-1]
+        found = any(surname in proposed.split() for proposed in actors)
+        tallies["new_actor"].add(found, f"new actor not proposed: {name}")
+    aliases = {
+        (fold(p.text), p.actor.slug) for p in extraction.proposals if p.kind == "alias" and p.actor
+    }
+    for alias in case.new_aliases:
+        found = (fold(alias["text"]), alias["actor"]) in aliases
+        tallies["new_alias"].add(found, f"alias not proposed: {alias['text']} ({alias['actor']})")
 
 
 def _score_mentions(case: Case, extraction: Extraction, tallies: dict[str, Tally]) -> None:
@@ -204,8 +223,16 @@ def own_cases(directory: Path) -> list[Case]:
             )
         published = date.fromisoformat(gold["published"]) if gold.get("published") else None
         cases.append(
-            Case(path.stem, body, published, gold.get("precision", "day"), claims,
-                 set(gold["mentions"]))
+            Case(
+                path.stem,
+                body,
+                published,
+                gold.get("precision", DatePrecision.DAY),
+                claims,
+                set(gold["mentions"]),
+                gold.get("new_actors", []),
+                gold.get("new_aliases", []),
+            )
         )
     return cases
 

@@ -41,14 +41,15 @@ def _acts(article, at: int) -> bool:
     token = article.doc[article._token_index(at)]
     if token.dep_.startswith("nsubj"):
         return True
-    return any(c.lower_ in words.PREPOSITIONS_OF_SOURCE for c in token.children)
+    return any(words.is_source_marker(c) for c in token.children)
 
 
 def _for_entity(article, entity, seen: set) -> Proposal | None:
-    if entity.label_ not in ENTITY_LABELS or article.mentions_between(
-        entity.start_char - 1, entity.end_char + 1
-    ):
+    if entity.label_ not in ENTITY_LABELS:
         return None
+    inside = article.mentions_between(entity.start_char - 1, entity.end_char + 1)
+    if inside:
+        return _longer_spelling(article, entity, inside, seen)
     name = clean_name(entity.text)
     first = name.split()[0].lower() if name else ""
     if len(name) < 3 or not name[0].isupper() or first in words.PERSON_TITLES:
@@ -71,6 +72,28 @@ def _for_entity(article, entity, seen: set) -> Proposal | None:
     seen.add(("actor", fold(name)))
     kind = Actor.Kind.PERSON if person else _organisation_kind(name)
     return Proposal("actor", start, end, article.body[start:end], 0.6, name=name, actor_kind=kind)
+
+
+def _longer_spelling(article, entity, inside, seen: set) -> Proposal | None:
+    """"Fayez el-Serraj" around the known "Serraj": a new spelling of the same person."""
+    name = clean_name(entity.text)
+    mention = inside[0]
+    if (
+        entity.label_ != "PER"
+        or len(inside) != 1
+        or mention.actor_kind != Actor.Kind.PERSON
+        or not mention.known_alias
+        or fold(name) == fold(article.body[mention.start : mention.end])
+        or name not in entity.text
+    ):
+        return None
+    key = ("alias", mention.actor.slug, fold(name))
+    if key in seen:
+        return None
+    seen.add(key)
+    start = entity.start_char + entity.text.find(name)
+    end = start + len(name)
+    return Proposal("alias", start, end, article.body[start:end], 0.6, actor=mention.actor)
 
 
 def _already_named(name: str, seen: set) -> bool:

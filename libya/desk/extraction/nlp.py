@@ -10,13 +10,28 @@ UNUSED_PIPES = ("senter",)
 QUOTE_MARKS = r"[«»“”‹›„]"
 
 
+def _register_paragraph_breaks() -> None:
+    from spacy.language import Language
+
+    @Language.component("desk_paragraph_breaks")
+    def paragraph_breaks(doc):
+        """A sentence never runs over a line break: titles and paragraphs end there."""
+        for token in doc[1:]:
+            if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+                token.is_sent_start = True
+        return doc
+
+
 @functools.cache
 def pipeline():
     """The loaded pipeline (seconds and ~150 MB the first time, then shared by the process)."""
     import spacy  # deferred: importing spaCy alone takes a second
+
+    _register_paragraph_breaks()
     from spacy.util import compile_infix_regex, compile_prefix_regex
 
     nlp = spacy.load(MODEL, exclude=list(UNUSED_PIPES))
+    nlp.add_pipe("desk_paragraph_breaks", before="parser")
     tokenizer = nlp.tokenizer
     tokenizer.infix_finditer = compile_infix_regex([*nlp.Defaults.infixes, QUOTE_MARKS]).finditer
     tokenizer.prefix_search = compile_prefix_regex([*nlp.Defaults.prefixes, QUOTE_MARKS]).search

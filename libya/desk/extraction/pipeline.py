@@ -70,7 +70,28 @@ class Article:
             if name[:1].isupper() and len(name) > 2:
                 actor = self.resolver.resolve(name, Actor.Kind.PERSON)[0]
                 found.append((entity.start_char, actor, entity.end_char))
-        return [(start, actor) for start, actor, _ in sorted(found, key=lambda p: p[0])]
+        ordered = sorted(found, key=lambda p: p[0])
+        subjects = self._subject_phrases()
+        self.subject_persons = [
+            (start, actor)
+            for start, actor, _ in ordered
+            if any(s <= start < e for s, e in subjects)
+        ]
+        return [(start, actor) for start, actor, _ in ordered]
+
+    def _subject_phrases(self) -> list[tuple[int, int]]:
+        """Where the subjects are, appositions included ("Le porte-parole, Dmitri Peskov, a")."""
+        phrases = []
+        for token in self.doc:
+            if token.dep_.startswith("nsubj"):
+                kept = [token] + [
+                    t
+                    for c in token.children
+                    if c.dep_ not in ("acl:relcl", "acl", "punct")
+                    for t in c.subtree
+                ]
+                phrases.append((min(t.idx for t in kept), max(t.idx + len(t) for t in kept)))
+        return phrases
 
     def _derived_mentions(self) -> list[Mention]:
         """Actors named through others: "les forces de Haftar", "le Parlement … à Tobrouk"."""
@@ -103,6 +124,15 @@ class Article:
             for t in head.subtree
             if t.pos_ == "PROPN" and t.text[:1].isupper()
         }
+
+    def dates_a_verb(self, found) -> bool:
+        """"a reçu hier": the date is when something was done, not part of a noun phrase."""
+        first, last = self._token_index(found.start), self._token_index(found.end - 1)
+        span = range(first, last + 1)
+        return any(
+            self.doc[i].head.i not in span and self.doc[i].head.pos_ in ("VERB", "AUX")
+            for i in span
+        )
 
     def persons_between(self, start: int, end: int) -> list[tuple[int, ActorRef]]:
         return [p for p in self.persons if start <= p[0] < end]
@@ -165,7 +195,10 @@ def _claims(article: Article) -> list[Proposal]:
 def _quote(article, speakers, quote, sentence) -> Proposal:
     speaker, confidence = speakers.of_quote(quote, sentence)
     speakers.remember(quote.open_at, speaker, quoted=True)
-    said_on, precision = _said(article, sentence, [(quote.open_at, quote.close_at)], speaker)
+    closing = article.sentence_at(quote.close_at + 1)
+    region = (sentence.start_char, max(sentence.end_char, closing.end_char))
+    hidden = [(quote.open_at, quote.close_at)]
+    said_on, precision = _said(article, region, hidden, speaker, scene=True)
     return Proposal(
         "direct_quote",
         quote.start,
@@ -190,7 +223,8 @@ def _report(article, speakers, report, sentence, found) -> Proposal | None:
     speaker, confidence = speakers.of_phrase(report.source_head, report.source_head.idx)
     speakers.remember(report.start, speaker)
     hidden = [(report.content_start, report.content_end)]
-    said_on, precision = _said(article, sentence, hidden, speaker)
+    region = (sentence.start_char, sentence.end_char)
+    said_on, precision = _said(article, region, hidden, speaker)
     return Proposal(
         "reported_speech",
         report.start,
@@ -203,19 +237,32 @@ def _report(article, speakers, report, sentence, found) -> Proposal | None:
     )
 
 
-def _said(article, sentence, hidden, speaker) -> tuple[date | None, str | None]:
-    """A date the sentence gives outside what was said; else the speaker's last; else publication."""
-    text = list(sentence.text)
-    for start, end in hidden:
-        for at in range(max(start, sentence.start_char), min(end + 1, sentence.end_char)):
-            text[at - sentence.start_char] = " "
-    found = datefind.find_dates("".join(text), article.published, article.precision)
+def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, str | None]:
+    """When it was said, from the first of these that gives a date.
+
+    The sentence around the statement (what was said aside: a date inside a quote
+    is what it is about); the speaker's previous statement; for a quotation, the
+    day a verb earlier in the paragraph set ("Il a reçu hier … « … », a lancé
+    ce dernier"); the publication date.
+    """
+    start, end = region
+    text = _blank(article.body, start, end, hidden)
     history = article.said_by
-    key = speaker.slug or speaker.name if speaker else None
+    key = (speaker.slug or speaker.name) if speaker else None
+    found = datefind.find_dates(text, article.published, article.precision)
+    paragraph = max(article.body.rfind("\n", 0, start), 0)
+    before = _blank(article.body, paragraph, start, [(q.open_at, q.close_at) for q in article.quotes])
+    earlier = [
+        found_date
+        for found_date in datefind.find_dates(before, article.published, article.precision, paragraph)
+        if scene and article.dates_a_verb(found_date)
+    ]
     if found:
         result = (found[0].on, found[0].precision)
     elif key in history:
         result = history[key]
+    elif earlier:
+        result = (earlier[0].on, earlier[0].precision)
     elif article.published and article.precision != DatePrecision.UNKNOWN:
         result = (article.published, article.precision)
     else:
@@ -223,6 +270,15 @@ def _said(article, sentence, hidden, speaker) -> tuple[date | None, str | None]:
     if key is not None:
         history[key] = result
     return result
+
+
+def _blank(body: str, start: int, end: int, hidden: list[tuple[int, int]]) -> str:
+    """body[start:end] with the hidden stretches blanked out (same length, same offsets)."""
+    chars = list(body[start:end])
+    for h_start, h_end in hidden:
+        for at in range(max(h_start, start), min(h_end + 1, end)):
+            chars[at - start] = " "
+    return "".join(chars)
 
 
 def _events(claims: list[Proposal], article: Article) -> list[Proposal]:

@@ -32,7 +32,7 @@ def find_reports(sentence) -> list[Report]:
 
 
 def _with_verb(verb, sentence) -> Report | None:
-    if verb.pos_ != "VERB" or verb.lemma_ not in words.REPORTING_VERBS:
+    if not words.is_saying(verb, words.REPORTING_VERBS):
         return None
     complement = _complement(verb)
     if complement is None:
@@ -96,8 +96,10 @@ def _phrase_head(token):
 def _with_source(token, sentence) -> Report | None:
     """"Selon X, …" opens the statement; "…, selon X" and "…, comme l'a dit X" close it."""
     lower = token.lower_
-    if lower in words.PREPOSITIONS_OF_SOURCE:
-        head = token.head if token.dep_ == "case" else token.nbor()
+    if words.is_source_marker(token):
+        head = words.source_head(token)
+        if head.i < token.i:
+            return None
         end_of_source = max(t.idx + len(t.text) for t in head.subtree)
         sent_start, sent_end = sentence.start_char, _trim_end(sentence, sentence.end_char)
         rest = [
@@ -112,7 +114,7 @@ def _with_source(token, sentence) -> Report | None:
         return Report(sent_start, content_end, head, sent_start, content_end, "source")
     if lower == "comme" and token.i + 3 < sentence.end:
         verb = next((t for t in sentence.doc[token.i + 1 : token.i + 4] if t.pos_ == "VERB"), None)
-        if verb is None or verb.lemma_ not in words.SAYING_VERBS:
+        if verb is None or not words.is_saying(verb):
             return None
         source = next((c for c in verb.children if c.dep_ in SUBJECT), None)
         source = source or next((c for c in verb.children if c.idx > verb.idx), None)
@@ -134,7 +136,7 @@ def _phrase_start(head) -> int:
 def _clause_end(sentence, after: int) -> int:
     """The statement runs to the end of the sentence unless a source ("selon X") closes it."""
     for token in sentence:
-        if token.idx >= after and token.lower_ in words.PREPOSITIONS_OF_SOURCE:
+        if token.idx >= after and words.is_source_marker(token):
             return token.idx
     return sentence.end_char
 

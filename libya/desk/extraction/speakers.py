@@ -7,6 +7,9 @@ from libya.desk.extraction.types import ActorRef
 
 # Between a title and a name, these start a new phrase: the name is not in apposition.
 NEW_ADJUNCT = re.compile(r"\b(?:avant|après|avec|lors|pendant|selon|contre|devant|dans|sur)\b|[.;:]", re.I)
+# "», a-t-il ajouté", "», estime-t-elle": the subject is the inverted pronoun.
+INVERTED_PRONOUN = re.compile(r"\s*,?\s*[^\W\d_]+(?:-t)?-(?P<pronoun>ils?|elles?)\b")
+INSTITUTIONS = {"ministère", "gouvernement", "parlement", "présidence", "conseil", "armée"}
 SUBJECT = ("nsubj", "nsubj:pass", "expl:subj")
 # Clauses hanging off a noun are not part of the name ("le GNA dirigé par Fayez Sarraj").
 NOT_THE_NAME = ("acl", "acl:relcl", "advcl", "ccomp", "parataxis", "conj", "cc", "punct")
@@ -25,9 +28,13 @@ class Speakers:
         """The actor a noun phrase headed by ``head`` stands for, and how sure that is."""
         art = self.article
         lower = head.text.lower().lstrip("-")
-        if head.pos_ == "PRON" or lower in words.PRONOUNS:
-            if lower.endswith(("il", "elle", "ils", "elles")) or lower in words.PRONOUNS:
-                return self.antecedent(at, lower), 0.7
+        if lower in ("-ci", "ci") and head.head.i < head.i:
+            head, lower = head.head, head.head.lower_ + "-ci"
+        if lower in words.LAST_NAMED:
+            return art.last_person_before(at), 0.7
+        if lower in words.PRONOUNS:
+            return self.antecedent(at, lower), 0.7
+        if head.pos_ == "PRON":
             return None, 0.0
         start, end = self.phrase_bounds(head)
         mention = art.mention_covering(head.idx, head.idx + len(head.text))
@@ -35,6 +42,9 @@ class Speakers:
             return mention.actor, 0.95
         if lower in words.PERSON_TITLES or head.lemma_ in words.PERSON_TITLES:
             return self.titled(head, end, at)
+        if lower in INSTITUTIONS and start < head.idx + len(head.text) < end:
+            # "le ministère français des Affaires étrangères": a body the desk may lack.
+            return art.resolver.resolve(art.body[start:end], "org")[0], 0.7
         entity = art.entity_covering(head)
         if entity is not None:
             return art.actor_for_entity(entity), 0.85
@@ -68,6 +78,8 @@ class Speakers:
         body = self.article.body
         if named and (named[0][0] < end or not NEW_ADJUNCT.search(body[end : named[0][0]])):
             return named[0][1], 0.9
+        if any(c.lower_ in words.POSSESSIVES | words.INDEFINITES for c in head.children):
+            return None, 0.6  # "son porte-parole", "un conseiller": someone unnamed
         return self.article.last_person_before(at), 0.6
 
     def phrase_bounds(self, head) -> tuple[int, int]:
@@ -78,13 +90,13 @@ class Speakers:
         return min(t.idx for t in tokens), max(t.idx + len(t.text) for t in tokens)
 
     def antecedent(self, at: int, pronoun: str) -> ActorRef | None:
-        """The last speaker, else the last person named before ``at``."""
-        if pronoun.startswith(("elle", "-elle")) and self.spoken:
-            return self.spoken[-1][1]
-        earlier = [who for pos, who in self.spoken if pos < at]
-        if earlier:
-            return earlier[-1]
-        return self.article.last_person_before(at)
+        """Whichever came last: the last speaker, or the last person who was a subject."""
+        spoken = [(pos, who) for pos, who in self.spoken if pos < at]
+        if pronoun.lstrip("-t").startswith("elle"):
+            return spoken[-1][1] if spoken else None
+        subjects = [(pos, who) for pos, who in self.article.subject_persons if pos < at]
+        latest = max(spoken[-1:] + subjects[-1:], default=None, key=lambda p: p[0])
+        return latest[1] if latest else self.article.last_person_before(at)
 
     def led_by(self, start: int, end: int) -> ActorRef | None:
         """"Les forces de Haftar": the armed group the named person leads, if the desk knows it."""
@@ -94,7 +106,7 @@ class Speakers:
     # -- who said a quotation -------------------------------------------------------------
     def of_quote(self, quote, sentence) -> tuple[ActorRef | None, float]:
         """Incise after it, "selon X", the verb it depends on, a colon before it; else carry on."""
-        for rule in (self._incise, self._source, self._governing_verb):
+        for rule in (self._incise, self._continued, self._source, self._governing_verb):
             found = rule(quote, sentence)
             if found is not None:
                 return found
@@ -107,9 +119,12 @@ class Speakers:
     def _incise(self, quote, sentence):
         doc = sentence.doc
         first = self.article._token_index(quote.close_at) + 1
+        inverted = INVERTED_PRONOUN.match(self.article.body, quote.close_at + 1)
+        if inverted and any(words.is_saying(t) for t in doc[first : first + 5]):
+            return self.antecedent(quote.close_at, inverted["pronoun"]), 0.8
         for token in doc[first : first + 6]:
             if token.pos_ == "VERB":
-                if token.lemma_ not in words.SAYING_VERBS:
+                if not words.is_saying(token):
                     return None
                 return self._subject_of(token, quote, inverted=True)
             if token.pos_ not in ("PUNCT", "AUX", "PRON", "ADV") or token.text in ".!?;":
@@ -127,19 +142,39 @@ class Speakers:
             return self.of_phrase(verb.head, verb.head.idx)
         if not inverted:
             return None
-        following = verb.doc[verb.i + 1 : verb.sent.end]
-        subject = next((t for t in following if t.pos_ not in ("DET", "ADV", "PUNCT")), None)
-        if subject is not None and subject.pos_ in ("NOUN", "PROPN", "ADJ", "X"):
-            return self.of_phrase(subject, subject.idx)
-        return None
+        subject = next(
+            (
+                t
+                for t in verb.doc[verb.i + 1 : verb.sent.end]
+                if t.pos_ in ("NOUN", "PROPN", "ADJ", "X")
+                and t.lower_ not in words.TIME_WORDS
+                and not any(c.dep_ == "case" for c in t.children)
+            ),
+            None,
+        )
+        return self.of_phrase(subject, subject.idx) if subject is not None else None
 
     def _source(self, quote, sentence):
         closing = self.article.sentence_at(quote.close_at)
         tokens = list(sentence) + ([] if closing == sentence else list(closing))
+        paragraph_end = self.article.body.find("\n", quote.close_at)
         for token in tokens:
-            if token.text.lower() in words.PREPOSITIONS_OF_SOURCE and not self._inside(token, quote):
-                head = token.head if token.dep_ == "case" else token.nbor()
-                return self.of_phrase(head, head.idx)
+            if paragraph_end != -1 and token.idx > paragraph_end or self._inside(token, quote):
+                continue
+            if words.is_source_marker(token):
+                head = words.source_head(token)
+                if head.i > token.i:
+                    return self.of_phrase(head, head.idx)
+        return None
+
+    def _continued(self, quote, sentence):
+        """« A », a lancé X, « B »: B is X's too."""
+        before = [q for q in self.article.quotes if q.close_at < quote.open_at]
+        if not before or not self.quoted:
+            return None
+        between = self.article.body[before[-1].close_at + 1 : quote.open_at]
+        if len(between) < 120 and not re.search(r"[.!?\n]", between):
+            return self.quoted[-1], 0.8
         return None
 
     def _governing_verb(self, quote, sentence):
@@ -149,7 +184,7 @@ class Speakers:
         for root in roots[:1]:
             node = root.head
             for _ in range(6):
-                if node.pos_ in ("VERB", "AUX"):
+                if node.pos_ in ("VERB", "AUX") or words.is_saying(node):
                     found = self._subject_of(node, quote)
                     if found is not None and found[0] is not None:
                         return found
