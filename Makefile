@@ -27,7 +27,7 @@ endif
 # server, and stop it on any exit, Ctrl-C included.
 WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
-.PHONY: install run test lint check format seed superuser db-stop clean
+.PHONY: install run test lint check format seed superuser db-stop clean evaluate bench-extraction
 
 install: $(VENV)/.installed
 
@@ -126,3 +126,14 @@ reliability: install
 .PHONY: _reliability-tests
 _reliability-tests: install
 	@$(WITH_DB) $(PY) -m pytest -m reliability -q $(PYTEST_ARGS)
+
+# Assisted extraction (issue 11): `make evaluate` scores the extractor on the five sources
+# (curated claims as gold) and on tests/data/extraction, and rewrites EXTRACTION.md;
+# `make bench-extraction` measures extract() on a 3 KB article (p50/p95, RSS).
+evaluate: install
+	@$(WITH_DB) $(PY) manage.py migrate --noinput >/dev/null; $(PY) manage.py seed >/dev/null; \
+	$(PY) manage.py evaluate_extraction
+
+bench-extraction: install
+	@$(WITH_DB) $(PY) manage.py migrate --noinput >/dev/null; $(PY) manage.py seed >/dev/null; \
+	$(PY) bench/extraction.py

@@ -78,6 +78,7 @@ METRICS = {
     "quote_precision": "Direct quotes: precision",
     "quote_speaker": "Speakers of recalled direct quotes",
     "reported_recall": "Reported speech: recall",
+    "reported_precision": "Reported speech: precision",
     "reported_speaker": "Speakers of recalled reported speech",
     "said_day": "Said date, exact day (recalled claims dated to the day)",
     "event": "Event of recalled claims that have one",
@@ -109,6 +110,10 @@ def score(case: Case, extraction: Extraction) -> dict[str, Tally]:
         if found is not None:
             ok = _same_speaker(found.speaker, gold.speaker)
             tallies["reported_speaker"].add(ok, _speaker_miss(gold, found))
+    gold_reports = [c for c in case.claims if c.kind == "reported_speech"]
+    for proposal in reports:
+        ok = any(_covers(proposal, gold) for gold in gold_reports)
+        tallies["reported_precision"].add(ok, f"reported speech not in gold: {proposal.text}")
     for gold in case.claims:
         found = _covering(gold, claims)
         if found is None:
