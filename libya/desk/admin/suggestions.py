@@ -70,6 +70,15 @@ class ConfidenceFilter(admin.SimpleListFilter):
         return queryset.filter(confidence__lt=high) if high is not None else queryset
 
 
+class ArticleFilter(admin.RelatedOnlyFieldListFilter):
+    """Articles with suggestions waiting, by title: their bodies stay in the database."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin) -> list:
+        waiting = Suggestion.objects.proposed().values("article")
+        titles = Article.objects.filter(pk__in=waiting).order_by("title")
+        return [(pk, Truncator(title).chars(60)) for pk, title in titles.values_list("pk", "title")]
+
+
 @admin.register(Suggestion)
 class SuggestionAdmin(CuratedAdmin):
     """The queue of suggestions across articles; each article's review screen."""
@@ -79,7 +88,7 @@ class SuggestionAdmin(CuratedAdmin):
         StatusFilter,
         "kind",
         ConfidenceFilter,
-        ("article", admin.RelatedOnlyFieldListFilter),
+        ("article", ArticleFilter),
     ]
     list_select_related = ["article", "speaker", "event", "actor"]
     list_per_page = 100
@@ -121,8 +130,7 @@ class SuggestionAdmin(CuratedAdmin):
     @admin.action(description=_("Accept selected suggestions as proposed"), permissions=["change"])
     @versioned
     def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        accepted, refused = suggestions.accept_each(queryset.for_review(), request.user)
-        self._report(request, len(accepted), refused)
+        self._report(request, *suggestions.accept_each(queryset.for_review(), request.user))
 
     @admin.action(description=_("Reject selected suggestions"), permissions=["change"])
     @versioned
@@ -133,11 +141,11 @@ class SuggestionAdmin(CuratedAdmin):
             done += 1
         self.message_user(request, _("%(n)d suggestions rejected.") % {"n": done})
 
-    def _report(self, request: HttpRequest, accepted: int, refused: list[str]) -> None:
+    def _report(self, request: HttpRequest, accepted: list, refused: list[str]) -> None:
+        n = len(accepted)
         self.message_user(
             request,
-            ngettext("%(n)d suggestion accepted.", "%(n)d suggestions accepted.", accepted)
-            % {"n": accepted},
+            ngettext("%(n)d suggestion accepted.", "%(n)d suggestions accepted.", n) % {"n": n},
         )
         for message in refused:
             self.message_user(request, message, messages.ERROR)
@@ -270,7 +278,7 @@ def proposal_text(suggestion: Suggestion) -> str:
         parts = [_date(suggestion)]
     else:
         parts = [str(suggestion.event or "?")]
-    return " · ".join(p for p in parts if p)
+    return " · ".join(str(p) for p in parts if p)
 
 
 def _date(suggestion: Suggestion) -> str:
