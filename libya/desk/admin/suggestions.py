@@ -139,13 +139,15 @@ class SuggestionAdmin(CuratedAdmin):
         for suggestion in queryset.proposed():
             suggestions.reject_suggestion(suggestion, request.user)
             done += 1
-        self.message_user(request, _("%(n)d suggestions rejected.") % {"n": done})
+        message = ngettext("%(n)d suggestion rejected.", "%(n)d suggestions rejected.", done)
+        self.message_user(request, message % {"n": done}, messages.SUCCESS)
 
     def _report(self, request: HttpRequest, accepted: list, refused: list[str]) -> None:
         n = len(accepted)
         self.message_user(
             request,
             ngettext("%(n)d suggestion accepted.", "%(n)d suggestions accepted.", n) % {"n": n},
+            messages.SUCCESS if n else messages.WARNING,
         )
         for message in refused:
             self.message_user(request, message, messages.ERROR)
@@ -209,7 +211,8 @@ class SuggestionAdmin(CuratedAdmin):
                 self.message_user(request, message, messages.ERROR)
             return {suggestion.pk: form}  # the editor's values stay on screen
         done = _("accepted") if op == "accept" else _("rejected")
-        self.message_user(request, format_html("« {} »: {}", suggestion.text[:60], done))
+        message = format_html("« {} »: {}", suggestion.text[:60], done)
+        self.message_user(request, message, messages.SUCCESS)
         return None
 
     def _suggest(self, request: HttpRequest, article: Article) -> None:
