@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from libya.desk import ingest, suggestions
+from libya.desk import ingest, services, suggestions
 from libya.desk.history import history_entries
 from libya.desk.models import Actor, Alias, Article, Claim, Suggestion
 from tests.factories import ActorFactory, ArticleFactory, ClaimFactory, EventFactory, UserFactory
@@ -304,3 +304,42 @@ def test_import_keeps_the_article_when_the_extractor_fails(one_source, monkeypat
     assert report.created == ["950_suggest.txt"]
     assert report.suggestions_failed == ["950_suggest.txt"]
     assert Article.objects.get(source="950_suggest.txt").body.startswith("Le chef militaire")
+
+
+def test_accepting_the_article_date_and_its_event(article, editor):
+    event = EventFactory()
+    common = {"article": article, "confidence": 0.8, "extractor": "test", "extractor_version": "1"}
+    start = BODY.index("lundi")
+    day = Suggestion.objects.create(
+        kind="date",
+        span_start=start,
+        span_end=start + 5,
+        text="lundi",
+        said_on=date(2020, 1, 13),
+        said_precision="day",
+        **common,
+    )
+    talks = Suggestion.objects.create(
+        kind="event", span_start=0, span_end=8, text=BODY[:8], event=event, **common
+    )
+
+    suggestions.accept_suggestion(day, editor)
+    suggestions.accept_suggestion(talks, editor)
+
+    article.refresh_from_db()
+    assert (article.published_on, article.published_precision) == (date(2020, 1, 13), "day")
+    assert article in event.articles.all()
+    assert history_entries(article)[-1].user == editor.username
+
+
+def test_merging_actors_keeps_the_suggestions_that_name_them(article):
+    keep, dup = ActorFactory(), ActorFactory()
+    suggestions.suggest_for_article(article)
+    suggestion = quote_suggestion(article)
+    suggestion.speaker = dup
+    suggestion.save()
+
+    services.actor_merge(keep=keep, duplicates=[dup])
+
+    suggestion.refresh_from_db()
+    assert suggestion.speaker == keep

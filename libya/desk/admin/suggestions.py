@@ -210,9 +210,7 @@ class SuggestionAdmin(CuratedAdmin):
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
             return {suggestion.pk: form}  # the editor's values stay on screen
-        done = _("accepted") if op == "accept" else _("rejected")
-        message = format_html("« {} »: {}", suggestion.text[:60], done)
-        self.message_user(request, message, messages.SUCCESS)
+        self.message_user(request, decided_message(suggestion), messages.SUCCESS)
         return None
 
     def _suggest(self, request: HttpRequest, article: Article) -> None:
@@ -244,6 +242,24 @@ class SuggestionAdmin(CuratedAdmin):
         if suggestion.pk in bound:
             return bound[suggestion.pk]
         return SuggestionForm(suggestion, self.admin_site)
+
+
+def decided_message(suggestion: Suggestion) -> str:
+    """« text »: accepted (with a link to what it created) or rejected."""
+    text = Truncator(suggestion.text).chars(60)
+    created = suggestion.claim or suggestion.alias or suggestion.created_actor
+    if suggestion.status == Status.REJECTED or created is None:
+        return format_html("« {} »: {}", text, suggestion.get_status_display())
+    opts = created._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[created.pk])
+    return format_html(
+        '« {} »: {} <a href="{}">{} #{}</a>',
+        text,
+        suggestion.get_status_display(),
+        url,
+        opts.verbose_name,
+        created.pk,
+    )
 
 
 def report_suggestions(model_admin, request: HttpRequest, report) -> None:
