@@ -343,3 +343,15 @@ def test_merging_actors_keeps_the_suggestions_that_name_them(article):
 
     suggestion.refresh_from_db()
     assert suggestion.speaker == keep
+
+
+def test_a_decided_suggestion_whose_text_is_gone_keeps_its_decision(article, editor):
+    suggestions.suggest_for_article(article)
+    suggestion = suggestions.reject_suggestion(quote_suggestion(article), editor)
+    article.body = BODY.replace(QUOTE, "Nous verrons")
+    article.save()
+
+    suggestions.suggest_for_article(article)
+
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.REJECTED

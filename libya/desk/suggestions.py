@@ -95,7 +95,8 @@ def suggest_for_article_id(article_id: int) -> SuggestReport | None:
 
 
 def _reanchor(article: Article, suggestions: list[Suggestion], report: SuggestReport) -> list:
-    """Move each suggestion to where its text now is; supersede those whose text is gone."""
+    """Move each suggestion to where its text now is; supersede the proposed ones whose
+    text is gone (a decided one keeps its status: what it created has its own anchoring)."""
     standing, lost = [], []
     for suggestion in suggestions:
         suggestion.article = article
@@ -106,7 +107,8 @@ def _reanchor(article: Article, suggestions: list[Suggestion], report: SuggestRe
             article.body, suggestion.text, suggestion.prefix, suggestion.suffix
         )
         if start is None:
-            lost.append(suggestion.pk)
+            if suggestion.status == Status.PROPOSED:
+                lost.append(suggestion.pk)
             continue
         suggestion.span_start, suggestion.span_end = start, start + len(suggestion.text)
         suggestion.anchor()
@@ -260,6 +262,8 @@ def _lock_undecided(suggestion: Suggestion, seen_version: int | None) -> None:
             _("This suggestion was already %(status)s.") % {"status": Status(status).label},
             code="decided",
         )
+    # What is accepted is the row as it is now (its span may have moved), not as it was read.
+    suggestion.refresh_from_db()
 
 
 def _values(suggestion: Suggestion, edits: dict) -> dict:

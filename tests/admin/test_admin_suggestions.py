@@ -327,3 +327,21 @@ def test_read_only_staff_may_look_but_not_decide(client, article, zentani):
     assert "suggestion-form-" not in page.content.decode()
     assert accept_all.status_code == HTTPStatus.FORBIDDEN
     assert not Claim.objects.filter(article=article).exists()
+
+
+def test_highlighting_marks_nested_spans_by_the_narrowest():
+    from libya.desk.admin.suggestions import highlighted
+
+    body = "« Khalifa <b> a dit » fin"
+    quote = Suggestion(pk=1, kind="direct_quote", span_start=2, span_end=19)
+    alias = Suggestion(pk=2, kind="alias", span_start=2, span_end=9)
+
+    html = str(highlighted(body, [quote, alias]))
+
+    assert html == (
+        "« "
+        '<a href="#suggestion-2" class="desk-mark desk-kind-alias" title="alias">Khalifa</a>'
+        '<a href="#suggestion-1" class="desk-mark desk-kind-direct_quote" title="direct quote">'
+        " &lt;b&gt; a dit</a>"
+        " » fin"
+    )

@@ -1,5 +1,6 @@
 """Suggestions: reviewed article by article beside the highlighted text, or from a queue."""
 
+from collections import defaultdict
 from itertools import pairwise
 
 from django.contrib import admin, messages
@@ -94,7 +95,7 @@ class SuggestionAdmin(CuratedAdmin):
     list_per_page = 100
     search_fields = ["text", "speaker_name", "name"]
     actions = ["accept_selected", "reject_selected"]
-    readonly_fields = [f.name for f in Suggestion._meta.fields if f.name != "id"]
+    readonly_fields = ["review_link", *(f.name for f in Suggestion._meta.fields if f.name != "id")]
 
     class Media:
         css = {"all": ["desk/desk.css"]}
@@ -325,9 +326,13 @@ def highlighted(body: str, pending: list[Suggestion]) -> SafeString:
     """
     spans = [s for s in pending if s.span_start < s.span_end <= len(body)]
     cuts = sorted({0, len(body), *(s.span_start for s in spans), *(s.span_end for s in spans)})
-    pieces = []
+    starting = defaultdict(list)
+    for s in spans:
+        starting[s.span_start].append(s)
+    pieces, covering = [], []
     for start, end in pairwise(cuts):
-        covering = [s for s in spans if s.span_start <= start and end <= s.span_end]
+        # Every span end is a cut, so a span still open at `start` covers up to `end`.
+        covering = [s for s in covering if s.span_end > start] + starting[start]
         if not covering:
             pieces.append(escape(body[start:end]))
             continue
