@@ -138,6 +138,7 @@ def test_a_stale_accept_is_refused_and_keeps_the_editors_values(
 def test_accepting_a_quote_without_speaker_says_so(editor_client, article, form_data):
     suggestion = suggestion_at(article, QUOTE)
     data = form_data(editor_client.get(review_url(article)), f"suggestion-form-{suggestion.pk}")
+    data[f"s{suggestion.pk}-speaker"] = data[f"s{suggestion.pk}-speaker_name"] = [""]
 
     response = editor_client.post(review_url(article), {**data, "op": "accept"})
 
@@ -228,7 +229,9 @@ def test_queue_lists_proposed_suggestions_in_a_fixed_number_of_queries(
     with_values(article, zentani)
     other = ArticleFactory(body="« Autre chose » fut dit.")
     suggestions.suggest_for_article(other)
-    suggestions.reject_suggestion(other.suggestions.get(), UserFactory(username="queue-decider"))
+    decider = UserFactory(username="queue-decider")
+    for suggestion in other.suggestions.all():
+        suggestions.reject_suggestion(suggestion, decider)
     url = reverse("admin:desk_suggestion_changelist")
 
     # savepoints of the request and of the changelist, session, user, the user's own
@@ -253,6 +256,7 @@ def test_queue_lists_proposed_suggestions_in_a_fixed_number_of_queries(
     ],
 )
 def test_queue_filters_by_confidence_kind_and_article(editor_client, article, query, expected):
+    article.suggestions.exclude(kind="direct_quote").delete()  # only the two quotes
     Suggestion.objects.filter(text=SECOND).update(confidence=0.95)
     Suggestion.objects.filter(text=QUOTE).update(confidence=0.2)
     query = {**query, "article__id__exact": article.pk}
