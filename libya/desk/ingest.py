@@ -5,6 +5,7 @@ run over unchanged files writes nothing and leaves the history untouched.
 """
 
 import hashlib
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -18,9 +19,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.text import slugify
 
-from libya.desk import cleaning
+from libya.desk import cleaning, suggestions
 from libya.desk.models import Actor, Alias, Article, Claim, DatePrecision
 from libya.desk.models.common import FoldedText
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.toml"
 SLUG_MAX_CHARS = 80
@@ -61,6 +64,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     stripped: dict[str, list[cleaning.Stripped]] = field(default_factory=dict)
     unanchored: dict[str, list[Claim]] = field(default_factory=dict)
+    suggested: dict[str, int] = field(default_factory=dict)
+    suggestions_failed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,27 @@ def import_sources(directory: Path | None = None, only: list[str] | None = None)
     for name, meta in sorted(manifest.documents.items()):
         if only and name not in only:
             continue
+        before = Article.objects.filter(source=name).values_list("body", flat=True).first()
         outcome, document, lost = import_document(directory / name, meta, manifest.outlets)
         getattr(report, outcome).append(name)
         report.stripped[name] = document.stripped
         if lost:
             report.unanchored[name] = lost
+        if document.body != before:
+            _suggest(name, report)
     return report
+
+
+def _suggest(source: str, report: ImportReport) -> None:
+    """Suggestions for a new or changed body, after its import is saved: a failing
+    extractor is logged and leaves the article as imported."""
+    outcome = suggestions.suggest_quietly(Article.objects.get(source=source))
+    if outcome is None:
+        report.suggestions_failed.append(source)
+    else:
+        report.suggested[source] = outcome.created
+        for message in outcome.messages:
+            logger.info("%s: %s", source, message)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from libya.desk.models.articles import Article
 from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
+from libya.desk.models.suggestions import Suggestion
 
 __all__ = [
     "Actor",
@@ -17,4 +18,5 @@ __all__ = [
     "Deletion",
     "Event",
     "Participation",
+    "Suggestion",
 ]

@@ -38,14 +38,10 @@ class PeriodEnd(models.Func):
 
 
 def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
-    """Keep ``updated_at`` and ``version`` right on every write path, bulk updates included."""
+    """Keep ``updated_at`` and ``version`` right on every write path, bulk updates included,
+    and log deletions for API mirrors."""
     return [
-        pgtrigger.Trigger(
-            name=f"{name}_stamp",
-            when=pgtrigger.Before,
-            operation=pgtrigger.Update,
-            func="NEW.updated_at = clock_timestamp(); NEW.version = OLD.version + 1; RETURN NEW;",
-        ),
+        version_trigger(name),
         pgtrigger.Trigger(
             name=f"{name}_deletion",
             when=pgtrigger.After,
@@ -56,6 +52,16 @@ def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
             ),
         ),
     ]
+
+
+def version_trigger(name: str) -> pgtrigger.Trigger:
+    """Raise ``version`` and stamp ``updated_at`` on every update, by any write path."""
+    return pgtrigger.Trigger(
+        name=f"{name}_stamp",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        func="NEW.updated_at = clock_timestamp(); NEW.version = OLD.version + 1; RETURN NEW;",
+    )
 
 
 def _deletion_key(name: str) -> str:
