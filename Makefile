@@ -31,11 +31,22 @@ WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what the server needs (the Docker image installs it alone);
+# requirements-dev.txt adds tests and tooling. Both are hashed locks: edit the .in files
+# and run `make lock`.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
+
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+.PHONY: lock
+lock:
+	@test -x $(VENV)/bin/pip-compile || $(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 run: install
 	@$(WITH_DB) \
