@@ -72,7 +72,7 @@ def _ingest(ingest: dict) -> str:
     return (
         f"E8 ingest: {articles['per_second']:,.1f} documents/s through `ingest.import_document` "
         f"({articles['documents']} documents); claims by COPY {loader['per_second']:,.0f} rows/s "
-        f"as `generate_corpus` loads them (triggers off), {triggers['per_second']:,.0f} rows/s "
+        f"as `generate_corpus.py` loads them (triggers off), {triggers['per_second']:,.0f} rows/s "
         "with history triggers and foreign-key checks on."
     )
 

@@ -76,7 +76,7 @@ def ensure_corpus(tier: str, dsn: str, env: dict) -> None:
         articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
     if articles != TIERS[tier]:
         print(f"Generating tier {tier} ({articles:,} articles found)...", flush=True)
-        generate = [*manage, "generate_corpus", "--tier", tier, "--reset"]
+        generate = [PY, str(ROOT / "bench" / "generate_corpus.py"), "--tier", tier, "--reset"]
         subprocess.run(generate, env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
 

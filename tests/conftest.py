@@ -22,7 +22,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         if not Article.objects.exists():
-            call_command("loaddata", CORPUS, verbosity=0)
+            call_command("load_corpus", CORPUS, verbosity=0)
 
 
 @pytest.fixture
