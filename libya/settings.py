@@ -197,6 +197,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # JSON bodies {status, detail, errors?} for every API error, database faults included.
+    "EXCEPTION_HANDLER": "libya.desk.api.errors.api_exception_handler",
     # Counted in the default local-memory cache, so per gunicorn worker process: the
     # effective limit is WEB_CONCURRENCY times this rate.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("DESK_ANON_RATE", default="120/minute")},

@@ -5,7 +5,6 @@ run over unchanged files writes nothing and leaves the history untouched.
 """
 
 import hashlib
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from django.utils.text import slugify
 
 from libya.desk import cleaning
 from libya.desk.models import Actor, Alias, Article, Claim, DatePrecision
+from libya.desk.models.claims import quote_starts
 from libya.desk.models.common import FoldedText
 
 MANIFEST = "manifest.toml"
@@ -192,7 +192,7 @@ def locate_text(body: str, text: str, prefix: str, suffix: str) -> int | None:
     This is W3C Web Annotation's TextQuoteSelector: the quote plus the characters
     around it find a span again after the text shifted.
     """
-    starts = [m.start() for m in re.finditer(re.escape(text), body)] if text else []
+    starts = quote_starts(body, text)
     if not starts:
         return None
 

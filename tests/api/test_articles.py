@@ -207,11 +207,11 @@ def test_articles_search_query_count_is_fixed(client, django_assert_num_queries,
 
 @pytest.mark.parametrize("term", ["Haftar", "cessez-le-feu", "pourparlers Moscou"])
 def test_ranked_search_finds_the_same_newest_candidates_either_way(client, monkeypatch, term):
-    from libya.desk import querysets
+    from libya.desk.models import articles
 
     answers = []
     for walk in (True, False):
-        monkeypatch.setattr(querysets, "_walking_reads_less", lambda matches, walk=walk: walk)
+        monkeypatch.setattr(articles, "_walking_reads_less", lambda matches, walk=walk: walk)
         answers.append(client.get(URL, {"search": term, "page_size": 50}).json())
 
     walked, collected = answers

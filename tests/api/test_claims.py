@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
+from libya.desk.api import counting
 from libya.desk.api.pagination import KeysetPagination
 from libya.desk.models import Claim
 from tests.factories import (
@@ -159,7 +160,7 @@ def test_claims_tampered_cursor_is_400(client):
 
 
 def test_claims_count_is_flagged_as_estimate_above_the_limit(client, speaker, monkeypatch):
-    monkeypatch.setattr(KeysetPagination, "count_limit", 2)
+    monkeypatch.setattr(counting, "LIMIT", 2)
     ClaimFactory.create_batch(3, speaker=speaker)
 
     small = client.get(URL, {"speaker": "orateur-test", "said_after": "2100-01-01"}).json()
@@ -183,7 +184,7 @@ def test_claims_list_query_count_is_fixed(client, django_assert_num_queries, pag
 def test_claims_list_beyond_the_count_limit_takes_three_queries(
     client, django_assert_num_queries, monkeypatch
 ):
-    monkeypatch.setattr(KeysetPagination, "count_limit", 1)
+    monkeypatch.setattr(counting, "LIMIT", 1)
     ClaimFactory.create_batch(3)
 
     # page with the capped count, EXPLAIN for the estimate past the cap, their subjects

@@ -1,5 +1,7 @@
 """Events: what happened or was announced, who took part, and which articles report it."""
 
+from datetime import date
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -12,10 +14,21 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     PeriodEnd,
+    french_query,
+    overlapping,
     stamp_triggers,
     tracked,
 )
-from libya.desk.querysets import EventQuerySet
+
+
+class EventQuerySet(models.QuerySet):
+    def between(self, start: date | None, end: date | None) -> "EventQuerySet":
+        """Events whose span overlaps [start, end]; either bound may be open."""
+        return self.filter(overlapping(start, end, begins="start_date", ends="period_end"))
+
+    def search(self, term: str) -> "EventQuerySet":
+        """Events matching a French full-text query over title, place and description."""
+        return self.filter(search_vector=french_query(term))
 
 
 class EventManager(models.Manager.from_queryset(EventQuerySet)):
