@@ -60,7 +60,9 @@ class DeskAutoSchema(AutoSchema):
         for parameter in parameters:
             parameter["description"] = (
                 "csv streams every matching row as CSV (as does Accept: text/csv); "
-                "references become slugs and lists are joined with ;."
+                "references become slugs and lists are joined with ;. A cell that starts "
+                "with =, +, -, @, a tab or a carriage return is prefixed with ' so that "
+                "spreadsheets show it as text (CSV injection)."
             )
             parameter["example"] = "csv"
         return parameters
