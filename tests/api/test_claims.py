@@ -224,3 +224,40 @@ def test_claim_detail_query_count_is_fixed(client, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = client.get(f"{URL}{claim.pk}/")
     assert response.status_code == HTTPStatus.OK
+
+
+# Undated rows come last in either direction
+
+
+@pytest.mark.parametrize("ordering", ["-said_on", "said_on"])
+def test_undated_claims_come_last_in_either_direction_page_after_page(client, ordering):
+    speaker = ActorFactory()
+    days = [date(2020, 1, 3), None, date(2020, 1, 1), None, date(2020, 1, 2)]
+    for day in days:
+        ClaimFactory(speaker=speaker, said_on=day)
+    dated = sorted((d for d in days if d), reverse=ordering.startswith("-"))
+    expected = [d.isoformat() for d in dated] + [None, None]
+
+    seen, pages = [], []
+    response = client.get(URL, {"speaker": speaker.slug, "ordering": ordering, "page_size": 2})
+    while True:
+        assert response.status_code == HTTPStatus.OK
+        pages.append(response.json())
+        seen += [row["said_on"] for row in pages[-1]["results"]]
+        if not pages[-1]["next"]:
+            break
+        response = client.get(pages[-1]["next"])
+    back = client.get(pages[-1]["previous"])
+
+    assert seen == expected
+    assert back.status_code == HTTPStatus.OK
+    assert back.json()["results"] == pages[-2]["results"]
+
+
+def test_newest_claims_first_are_dated_ones(client):
+    ClaimFactory(said_on=None)
+
+    response = client.get(URL, {"page_size": 5})
+
+    assert response.status_code == HTTPStatus.OK
+    assert all(row["said_on"] for row in response.json()["results"])

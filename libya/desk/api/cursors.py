@@ -4,8 +4,7 @@ An OFFSET makes PostgreSQL read and discard every earlier row, so page 18,000 of
 million claims would cost as much as reading them all. A ``next`` link carries
 instead the ordering values of the last row shown, and the next page is the rows
 after them (``WHERE (said_on, id) < (...)``), which the ordering's index answers at
-any depth. Undated rows come last in either direction (NULLS LAST), so the rows
-after a dated row include the undated ones.
+any depth. Undated rows come last in either direction (see ``undated_last``).
 """
 
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 
+from libya.desk.models.common import undated_last
+
 SALT = "libya.desk.api.cursor"
 UNIQUE_KEYS = {"pk", "id", "slug"}
 # What a signed token looks like (django.core.signing: base64url payload, ':', signature).
@@ -25,33 +26,32 @@ TOKEN_PATTERN = r"^[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)+$"
 
 @dataclass(frozen=True)
 class Term:
-    """One ordering column: its name, direction, and whether NULLs come first."""
+    """One ordering column: its name, direction, and its key when undated rows exist.
+
+    A nullable date orders on ``undated_last()``, an expression without NULLs that
+    the date indexes are built on; the cursor stores the key, so the condition on
+    it stays a plain range.
+    """
 
     name: str
     descending: bool
-    nulls_first: bool
-    nullable: bool
+    key: models.Expression | None = None
+
+    @property
+    def column(self) -> str:
+        return f"_key_{self.name}" if self.key is not None else self.name
 
     def expression(self) -> models.OrderBy:
-        if not self.nullable:
-            return F(self.name).desc() if self.descending else F(self.name).asc()
-        nulls = {"nulls_first": True} if self.nulls_first else {"nulls_last": True}
-        return F(self.name).desc(**nulls) if self.descending else F(self.name).asc(**nulls)
+        return F(self.column).desc() if self.descending else F(self.column).asc()
 
     def reversed(self) -> "Term":
-        return Term(self.name, not self.descending, not self.nulls_first, self.nullable)
+        return Term(self.name, not self.descending, self.key)
 
-    def beyond(self, value: Any) -> Q:
-        """Rows strictly after `value` in this column's order."""
-        if value is None:
-            return Q(**{f"{self.name}__isnull": False}) if self.nulls_first else Q(pk__in=[])
-        after = Q(**{f"{self.name}__{'lt' if self.descending else 'gt'}": value})
-        if self.nullable and not self.nulls_first:
-            after |= Q(**{f"{self.name}__isnull": True})
-        return after
-
-    def equal(self, value: Any) -> Q:
-        return Q(**{f"{self.name}__isnull": True}) if value is None else Q(**{self.name: value})
+    def value(self, row: dict) -> Any:
+        value = row["id" if self.name == "pk" else self.name]
+        if value is None and self.key is not None:
+            return self.key.source_expressions[1].value  # the undated rows' stand-in
+        return value
 
 
 def ordering(queryset: models.QuerySet) -> list[str]:
@@ -63,27 +63,39 @@ def ordering(queryset: models.QuerySet) -> list[str]:
 
 
 def terms(model: type[models.Model], names: list[str]) -> list[Term]:
-    """The ordering's terms, NULLs last in either direction."""
-    return [Term(n.lstrip("-"), n.startswith("-"), False, _nullable(model, n)) for n in names]
+    """The ordering's terms; undated rows last in either direction."""
+    found = []
+    for name in names:
+        field, descending = name.lstrip("-"), name.startswith("-")
+        key = undated_last(field, descending) if _nullable_date(model, field) else None
+        found.append(Term(field, descending, key))
+    return found
 
 
-def _nullable(model: type[models.Model], name: str) -> bool:
+def ordered(queryset: models.QuerySet, order: list[Term]) -> models.QuerySet:
+    keys = {term.column: term.key for term in order if term.key is not None}
+    return queryset.alias(**keys).order_by(*(term.expression() for term in order))
+
+
+def _nullable_date(model: type[models.Model], name: str) -> bool:
     try:
-        return model._meta.get_field(name.lstrip("-")).null
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:  # pk, or an annotation such as a search rank
         return False
+    return field.null and isinstance(field, models.DateField)
 
 
 def after(order: list[Term], values: list) -> Q:
-    """Rows strictly after `values` in `order`."""
+    """Rows strictly after `values` (never None: see ``Term.value``) in `order`."""
     condition, equal = Q(pk__in=[]), Q()
     for term, value in zip(order, values, strict=True):
-        condition |= equal & term.beyond(value)
-        equal &= term.equal(value)
-    first, value = order[0], values[0]
-    if first.descending and value is not None and not first.nullable:
+        lookup = "lt" if term.descending else "gt"
+        condition |= equal & Q(**{f"{term.column}__{lookup}": value})
+        equal &= Q(**{term.column: value})
+    first = order[0]
+    if first.descending:
         # Redundant with `condition`, but a plain range the planner can use on the index.
-        condition &= Q(**{f"{first.name}__lte": value})
+        condition &= Q(**{f"{first.column}__lte": values[0]})
     return condition
 
 

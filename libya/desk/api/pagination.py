@@ -26,7 +26,7 @@ class KeysetPagination(BasePagination):
         self.size = min(self.size, self.max_page_size)
         self.names = cursors.ordering(queryset)
         self.order = cursors.terms(queryset.model, self.names)
-        queryset = queryset.order_by(*(term.expression() for term in self.order))
+        queryset = cursors.ordered(queryset, self.order)
         token = request.query_params.get("cursor")
         if token is not None:
             cursor = cursors.decode(token, self.names)
@@ -58,7 +58,7 @@ class KeysetPagination(BasePagination):
         backwards = cursor["r"]
         order = [term.reversed() for term in self.order] if backwards else self.order
         beyond = cursors.after(order, cursor["v"])
-        page = queryset.filter(beyond).order_by(*(term.expression() for term in order))
+        page = cursors.ordered(queryset, order).filter(beyond)
         rows = list(page[: self.size + 1])
         for row in rows:
             row.pop(EXACT_TOTAL, None)  # the count came with the cursor
@@ -80,7 +80,7 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, "page", number)
 
     def _cursor_link(self, row: dict, backwards: bool) -> str:
-        values = [cursors.jsonable(row["id" if t.name == "pk" else t.name]) for t in self.order]
+        values = [cursors.jsonable(term.value(row)) for term in self.order]
         payload = {"o": self.names, "v": values, "r": backwards}
         token = cursors.encode(payload | {"n": self.count, "e": self.estimated})
         url = remove_query_param(self.request.build_absolute_uri(), "page")

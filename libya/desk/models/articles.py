@@ -22,9 +22,11 @@ from libya.desk.models.common import (
     counted_in_place,
     estimated_rows,
     french_query,
+    newest_first,
     overlapping,
     stamp_triggers,
     tracked,
+    undated_last,
 )
 
 # Full-text ranking reads every matching row's tsvector; a word found in most
@@ -74,14 +76,15 @@ class ArticleQuerySet(models.QuerySet):
         the choice is made here from the planner's own row estimates (one EXPLAIN).
         """
         matches = self.model.objects.filter(search_vector=french_query(term))
-        newest_first = F("published_on").desc(nulls_last=True)
+        order = newest_first("published_on")  # the article_date_slug order
         if not _walking_reads_less(matches):
             # An expression the date index cannot serve: every match is collected, then sorted.
             unindexed = models.ExpressionWrapper(
-                F("published_on") + 0, output_field=models.DateField()
+                undated_last("published_on", descending=True) + 0,
+                output_field=models.DateField(),
             )
-            newest_first = OrderBy(unindexed, descending=True, nulls_last=True)
-        newest = matches.order_by(newest_first, "slug")
+            order = OrderBy(unindexed, descending=True)
+        newest = matches.order_by(order, "slug")
         candidates = self.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
         return counted_in_place(candidates.search(term))
 
@@ -180,8 +183,10 @@ class Article(Curated):
         verbose_name_plural = _("articles")
         indexes = [
             GinIndex(fields=["search_vector"], name="article_search"),
-            models.Index(fields=["publisher", "-published_on"], name="article_publisher_date"),
-            models.Index(fields=["-published_on", "slug"], name="article_date_slug"),
+            models.Index(
+                F("publisher"), newest_first("published_on"), name="article_publisher_date"
+            ),
+            models.Index(newest_first("published_on"), F("slug"), name="article_date_slug"),
         ]
         constraints = [
             models.CheckConstraint(

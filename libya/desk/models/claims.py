@@ -17,6 +17,7 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     french_query,
+    newest_first,
     overlapping,
     stamp_triggers,
     tracked,
@@ -163,8 +164,8 @@ class Claim(Curated):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="claim_search"),
-            models.Index(fields=["-said_on", "-id"], name="claim_said_id"),
-            models.Index(fields=["speaker", "-said_on"], name="claim_speaker_said"),
+            models.Index(newest_first("said_on"), F("id").desc(), name="claim_said_id"),
+            models.Index(F("speaker"), newest_first("said_on"), name="claim_speaker_said"),
         ]
         triggers = stamp_triggers("claim")
 

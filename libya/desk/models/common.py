@@ -7,7 +7,8 @@ import pghistory
 import pgtrigger
 from django.contrib.postgres.search import SearchQuery
 from django.db import models
-from django.db.models import Count, Q, Window
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -73,6 +74,24 @@ def overlapping(start: date | None, end: date | None, *, begins: str, ends: str)
     if end:
         window &= Q(**{f"{begins}__lte": end})
     return window
+
+
+# Undated rows sort last in either direction: a date ordering sorts on the date with
+# NULL replaced by the earliest date (newest first) or the latest (oldest first). As an
+# expression that is never NULL, it gives keyset cursors plain ranges, and indexes on
+# the same expression serve it (PostgreSQL would put NULLs first in descending order).
+UNDATED_NEWEST_FIRST = date.min
+UNDATED_OLDEST_FIRST = date.max
+
+
+def undated_last(field: str, descending: bool) -> Coalesce:
+    """The date ordering key of `field` in which undated rows come last."""
+    sentinel = UNDATED_NEWEST_FIRST if descending else UNDATED_OLDEST_FIRST
+    return Coalesce(F(field), Value(sentinel), output_field=models.DateField())
+
+
+def newest_first(field: str) -> models.OrderBy:
+    return undated_last(field, descending=True).desc()
 
 
 def estimated_rows(queryset: models.QuerySet) -> int:

@@ -15,6 +15,7 @@ from libya.desk.models.common import (
     DatePrecision,
     PeriodEnd,
     french_query,
+    newest_first,
     overlapping,
     stamp_triggers,
     tracked,
@@ -110,7 +111,7 @@ class Event(Curated):
             GinIndex(fields=["search_vector"], name="event_search"),
             models.Index(fields=["start_date", "period_end"], name="event_period"),
             # The API's default order, so that keyset pages read the index at any depth.
-            models.Index(fields=["-start_date", "slug"], name="event_date_slug"),
+            models.Index(newest_first("start_date"), F("slug"), name="event_date_slug"),
             models.Index(fields=["place_name"], name="event_place"),
         ]
         constraints = [
