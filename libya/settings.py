@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "libya.desk.api.schema.list_rows_have_no_required_property",
+        "libya.desk.api.schema.query_strings_are_nul_free",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

@@ -152,11 +152,14 @@ def test_claims_page_number_for_early_pages_and_400_beyond(client, speaker):
     assert "page" in too_deep.json()["errors"]
 
 
-def test_claims_tampered_cursor_is_400(client):
-    response = client.get(URL, {"cursor": "eyJ2IjpbMV19:forged"})
+def test_claims_tampered_cursor_is_no_such_page_and_a_malformed_one_is_400(client):
+    tampered = client.get(URL, {"cursor": "eyJ2IjpbMV19:forged"})
+    malformed = client.get(URL, {"cursor": "not a cursor"})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "cursor" in response.json()["errors"]
+    assert tampered.status_code == HTTPStatus.NOT_FOUND
+    assert "cursor" in tampered.json()["detail"]
+    assert malformed.status_code == HTTPStatus.BAD_REQUEST
+    assert "cursor" in malformed.json()["errors"]
 
 
 def test_claims_count_is_flagged_as_estimate_above_the_limit(client, speaker, monkeypatch):

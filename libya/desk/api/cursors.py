@@ -7,6 +7,7 @@ after them (``WHERE (said_on, id) < (...)``), which the ordering's index answers
 any depth. Undated rows come last in either direction (see ``undated_last``).
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,14 +15,14 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from libya.desk.models.common import undated_last
 
 SALT = "libya.desk.api.cursor"
 UNIQUE_KEYS = {"pk", "id", "slug"}
 # What a signed token looks like (django.core.signing: base64url payload, ':', signature).
-TOKEN_PATTERN = r"^[A-Za-z0-9_\-]+(:[A-Za-z0-9_\-]+)+$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_.\-]+(:[A-Za-z0-9_\-]+)+$"
 
 
 @dataclass(frozen=True)
@@ -104,16 +105,22 @@ def encode(payload: dict) -> str:
 
 
 def decode(token: str, names: list[str]) -> dict:
-    """The cursor of `token`, checked against the ordering `names`; a 400 otherwise."""
+    """The cursor of `token`, checked against the ordering `names`.
+
+    A token that is not shaped like a cursor is a 400. One shaped like a cursor but not
+    signed by this server, or made for another ordering, names no page of this list: 404.
+    """
+    if not re.fullmatch(TOKEN_PATTERN, token):
+        raise ValidationError({"cursor": ["Not a cursor; use the links as given."]})
     try:
         cursor = signing.loads(token, salt=SALT)
     except signing.BadSignature:
-        raise ValidationError({"cursor": ["Invalid cursor; use the links as given."]}) from None
+        raise NotFound("No such page: the cursor was not issued here.") from None
     if not isinstance(cursor, dict) or cursor.get("o") != names:
-        raise ValidationError({"cursor": ["This cursor belongs to another ordering."]})
+        raise NotFound("No such page: the cursor belongs to another ordering.")
     well_formed = isinstance(cursor.get("v"), list) and isinstance(cursor.get("n"), int)
     if not well_formed or len(cursor["v"]) != len(names):
-        raise ValidationError({"cursor": ["Invalid cursor; use the links as given."]})
+        raise NotFound("No such page: the cursor was not issued here.")
     return cursor
 
 

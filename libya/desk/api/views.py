@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,6 +46,10 @@ class DeskAPIMixin:
         return transaction.non_atomic_requests(super().as_view(*args, **kwargs))
 
     def initial(self, request: Request, *args, **kwargs) -> None:
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # Before content negotiation, which would answer 404 to `format=csv` first.
+            raise MethodNotAllowed(request.method)
         reject_nul_bytes(request)
         super().initial(request, *args, **kwargs)
 
@@ -252,7 +256,8 @@ class ActorViewSet(DeskViewSet):
     def timeline(self, request: Request, slug: str) -> Response:
         """Events the actor took part in and claims it made or is the subject of, one list."""
         actor = self.get_object()
-        params = s.TimelineParamsSerializer(data=request.query_params)
+        # A plain dict: DRF reads "" in a QueryDict as "not given"; for a date it is a 400.
+        params = s.TimelineParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         items = actor_timeline(
             actor["id"],
