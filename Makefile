@@ -98,10 +98,13 @@ clean: db-stop
 
 # Load test (issue 6): gunicorn + L1 + naive peer on a synthetic corpus in its own
 # database (libya_bench). `make bench` is tier S; `make bench TIER=M` also rewrites BENCHMARKS.md.
+# `make bench BASELINE=<dir>` also serves a checkout of an earlier revision (e.g. from
+# `git archive <rev> | tar -x -C <dir>`) in the same rounds, for a before/after ratio.
 TIER ?= S
 .PHONY: bench
 bench: install
-	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record)
+	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record) \
+		$(if $(BASELINE),--baseline $(BASELINE))
 
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
