@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from libya.desk import cleaning, ingest
 from libya.desk.history import changes_since
 from libya.desk.models import Actor, Article, Claim, DatePrecision, Event
+from libya.desk.models.claims import quote_starts
 
 
 def stale_error(instance: models.Model, seen: int | None) -> ValidationError | None:
@@ -253,7 +254,7 @@ class ClaimForm(VersionedModelForm):
 
 def find_span(body: str, quote: str, near: int | None = None) -> tuple[int, int]:
     """The one span of `body` holding `quote`; `near` (a start offset) picks among several."""
-    starts = occurrences(body, quote)
+    starts = quote_starts(body, quote)
     if near is not None and near in starts:
         starts = [near]
     if not starts:
@@ -272,15 +273,6 @@ def find_span(body: str, quote: str, near: int | None = None) -> tuple[int, int]
         )
         raise ValidationError({"text": ambiguous})
     return starts[0], starts[0] + len(quote)
-
-
-def occurrences(body: str, quote: str) -> list[int]:
-    """Start offsets of every (possibly overlapping) occurrence of `quote` in `body`."""
-    starts, at = [], body.find(quote)
-    while at != -1:
-        starts.append(at)
-        at = body.find(quote, at + 1)
-    return starts
 
 
 class MergeForm(forms.Form):

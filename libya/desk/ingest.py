@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from libya.desk import cleaning, suggestions
 from libya.desk.models import Actor, Alias, Article, Claim, DatePrecision
+from libya.desk.models.claims import quote_starts
 from libya.desk.models.common import FoldedText
 
 logger = logging.getLogger(__name__)
@@ -212,7 +213,7 @@ def locate_text(body: str, text: str, prefix: str, suffix: str) -> int | None:
     This is W3C Web Annotation's TextQuoteSelector: the quote plus the characters
     around it find a span again after the text shifted.
     """
-    starts = [m.start() for m in re.finditer(re.escape(text), body)] if text else []
+    starts = quote_starts(body, text)
     if not starts:
         return None
 
