@@ -17,9 +17,9 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from libya.desk.synthetic.rows import TIERS, Corpus  # noqa: E402
+from synthetic.rows import TIERS, Corpus  # noqa: E402
 
 SHAPES = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 

@@ -287,21 +287,6 @@ def test_same_title_twice_gets_two_slugs(tmp_path):
 
 
 @pytest.mark.django_db
-def test_import_sources_queues_enrichment_too(tmp_path):
-    (tmp_path / "note.txt").write_text(f"Une note de synthèse\n\n{TEXT}\n", encoding="utf-8")
-    (tmp_path / ingest.MANIFEST).write_text('[[document]]\nsource = "note.txt"\n', "utf-8")
-
-    ingest.import_sources(tmp_path)
-    ingest.import_sources(tmp_path)
-
-    stored = Article.objects.get(source="note.txt")
-    jobs = ProcrastinateJob.objects.filter(task_name="desk.enrich_article")
-    assert [job.args for job in jobs.filter(args__article_id=stored.pk)] == [
-        {"article_id": stored.pk}
-    ]
-
-
-@pytest.mark.django_db
 def test_a_row_breaking_a_constraint_is_rejected_alone(tmp_path):
     from tests.factories import ArticleFactory
 

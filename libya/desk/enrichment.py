@@ -10,24 +10,26 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from libya.desk import ingest
+from libya.desk import ingest, suggestions
 from libya.desk.models import Article
 
 QUEUE = "enrichment"
 
 
 @transaction.atomic
-def enrich_article(article_id: int) -> bool:
-    """Enrich one article; False when it no longer exists (deleted since it was queued).
+def enrich_article(article_id: int) -> suggestions.SuggestReport | None:
+    """Link the article's mentions and store the extractor's suggestions for it.
 
-    The row is locked for the job's length, so an import or an editor changing the
-    article waits for it rather than having its text enriched half before, half after.
+    None when the article no longer exists (deleted since it was queued). The row
+    is locked for the job's length, so an import or an editor changing the article
+    waits for it rather than having its text enriched half before, half after. An
+    extractor failure is raised: the job fails, with its error in the admin.
     """
     article = Article.objects.select_for_update().filter(pk=article_id).first()
     if article is None:
-        return False
+        return None
     ingest.link_mentions(article)
-    return True
+    return suggestions.suggest_for_article(article)
 
 
 def enqueue(article_ids: Iterable[int]) -> int:

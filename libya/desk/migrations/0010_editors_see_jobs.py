@@ -38,8 +38,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("desk", "0007_joberror"),
-        ("desk", "0004_editors_group"),
+        ("desk", "0009_joberror"),
         ("procrastinate", "0041_post_retry_failed_job"),
     ]
 

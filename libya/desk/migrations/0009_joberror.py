@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desk', '0006_article_vector_inline'),
+        ('desk', '0007_undated_last'),
+        ('desk', '0008_editors_review_suggestions'),
     ]
 
     operations = [
