@@ -25,7 +25,7 @@ TASK = "desk.enrich_article"
 FAST = {
     "DESK_WORKER_HEARTBEAT_SECONDS": "0.5",
     "DESK_WORKER_STALLED_SECONDS": "2",
-    "DESK_STALLED_JOB_CRON": "* * * * * */1",
+    "DESK_STALLED_JOB_CRON": "* * * * * */2",
 }
 TEXT = (
     "Le maréchal Khalifa Haftar a rencontré le chef du gouvernement à Benghazi, selon un "
@@ -175,10 +175,13 @@ def test_two_workers_share_one_queue_and_each_job_runs_once(queue_url, queue_dat
                     conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()[0] >= 2
                 )
             )
-            article_ids = import_feed(queue_url, tmp_path / "feed.jsonl", "shared", 150)
-            wait_until(lambda: all(s == "succeeded" for _, s, _ in jobs_of(conn, article_ids)))
+            article_ids = import_feed(queue_url, tmp_path / "feed.jsonl", "shared", 30)
+            wait_until(
+                lambda: all(s == "succeeded" for _, s, _ in jobs_of(conn, article_ids)),
+                timeout=400,
+            )
             jobs = jobs_of(conn, article_ids)
-            assert len(jobs) == 150
+            assert len(jobs) == 30
             assert all(events(conn, job_id).count("started") == 1 for job_id, _, _ in jobs)
     finally:
         stop(*workers)
@@ -207,7 +210,7 @@ def test_a_worker_killed_mid_job_loses_nothing(queue_url, queue_database, tmp_pa
         locker.execute("ROLLBACK")
         second = start_worker(queue_url, tmp_path / "worker-2.log")
         try:
-            wait_until(lambda: jobs_of(conn, [article_id])[0][1] == "succeeded", timeout=60)
+            wait_until(lambda: jobs_of(conn, [article_id])[0][1] == "succeeded", timeout=300)
         finally:
             stop(second)
         kinds = events(conn, job_id)
