@@ -134,8 +134,8 @@ def import_feed(database_url: str, path: Path, prefix: str, count: int) -> list[
 def jobs_of(conn: psycopg.Connection, article_ids: list[int]) -> list[tuple]:
     return conn.execute(
         "SELECT id, status, attempts FROM procrastinate_jobs "
-        "WHERE task_name = %s AND (args->>'article_id')::bigint = ANY(%s) ORDER BY id",
-        [TASK, article_ids],
+        "WHERE task_name = %s AND args->>'article_id' = ANY(%s) ORDER BY id",
+        [TASK, [str(article_id) for article_id in article_ids]],
     ).fetchall()
 
 
@@ -272,7 +272,7 @@ def test_database_lost_mid_import_stops_clearly_and_a_rerun_finishes(
         (after,) = conn.execute(stored).fetchone()
         (jobs,) = conn.execute(
             "SELECT count(DISTINCT args->>'article_id') FROM procrastinate_jobs j "
-            "JOIN desk_article a ON a.id = (j.args->>'article_id')::bigint "
+            "JOIN desk_article a ON a.id::text = j.args->>'article_id' "
             "WHERE a.source LIKE 'outage/%'"
         ).fetchone()
     assert importing.returncode == 1
