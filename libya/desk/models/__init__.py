@@ -5,6 +5,7 @@ from libya.desk.models.articles import Article
 from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
+from libya.desk.models.keys import DeskAPIKey, IdempotentRequest
 
 __all__ = [
     "Actor",
@@ -15,6 +16,8 @@ __all__ = [
     "ClaimLink",
     "DatePrecision",
     "Deletion",
+    "DeskAPIKey",
     "Event",
+    "IdempotentRequest",
     "Participation",
 ]
