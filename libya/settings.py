@@ -195,7 +195,12 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Programs write with an API key acting for a user (Authorization: Api-Key ...); the
+    # user's model permissions decide what it may change: Editors write, others read.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["libya.desk.api.keys.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     # Counted in the default local-memory cache, so per gunicorn worker process: the
