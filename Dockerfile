@@ -1,4 +1,5 @@
 # The Libya desk web service: gunicorn serving Django, static files by whitenoise.
+# Runtime requirements only: tests and tooling live in requirements-dev.txt.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +11,7 @@ RUN groupadd --system desk && useradd --system --gid desk --home-dir /app desk
 WORKDIR /app
 
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic imports settings, which require these; nothing is connected at build time.

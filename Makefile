@@ -27,15 +27,26 @@ endif
 # server, and stop it on any exit, Ctrl-C included.
 WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
-.PHONY: install run test lint check format seed superuser db-stop clean
+.PHONY: install run test lint check format seed superuser db-stop clean evaluate bench-extraction
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what the server needs (the Docker image installs it alone);
+# requirements-dev.txt adds tests and tooling. Both are hashed locks: edit the .in files
+# and run `make lock`.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
+
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+.PHONY: lock
+lock:
+	@test -x $(VENV)/bin/pip-compile || $(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 run: install
 	@$(WITH_DB) \
@@ -87,10 +98,13 @@ clean: db-stop
 
 # Load test (issue 6): gunicorn + L1 + naive peer on a synthetic corpus in its own
 # database (libya_bench). `make bench` is tier S; `make bench TIER=M` also rewrites BENCHMARKS.md.
+# `make bench BASELINE=<dir>` also serves a checkout of an earlier revision (e.g. from
+# `git archive <rev> | tar -x -C <dir>`) in the same rounds, for a before/after ratio.
 TIER ?= S
 .PHONY: bench
 bench: install
-	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record)
+	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record) \
+		$(if $(BASELINE),--baseline $(BASELINE))
 
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
@@ -126,3 +140,14 @@ reliability: install
 .PHONY: _reliability-tests
 _reliability-tests: install
 	@$(WITH_DB) $(PY) -m pytest -m reliability -q $(PYTEST_ARGS)
+
+# Assisted extraction (issue 11): `make evaluate` scores the extractor on the five sources
+# (curated claims as gold) and on tests/data/extraction, and rewrites EXTRACTION.md;
+# `make bench-extraction` measures extract() on a 3 KB article (p50/p95, RSS).
+evaluate: install
+	@$(WITH_DB) $(PY) manage.py migrate --noinput >/dev/null; $(PY) manage.py seed >/dev/null; \
+	$(PY) manage.py evaluate_extraction
+
+bench-extraction: install
+	@$(WITH_DB) $(PY) manage.py migrate --noinput >/dev/null; $(PY) manage.py seed >/dev/null; \
+	$(PY) bench/extraction.py

@@ -38,10 +38,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from libya.desk import ingest  # noqa: E402
 from libya.desk.models import Actor, Article, Claim  # noqa: E402
-from libya.desk.synthetic import MARKERS, TIERS  # noqa: E402
-from libya.desk.synthetic.load import TableCopy  # noqa: E402
-from libya.desk.synthetic.rows import Corpus  # noqa: E402
-from libya.desk.synthetic.text import unaccented  # noqa: E402
+from synthetic import MARKERS, TIERS  # noqa: E402
+from synthetic.load import TableCopy  # noqa: E402
+from synthetic.rows import Corpus  # noqa: E402
+from synthetic.text import unaccented  # noqa: E402
 
 API = "/api/v1"
 NAIVE = "/naive"

@@ -140,7 +140,7 @@ CHECKS: dict[str, tuple[str, str, Callable[[dict], str]]] = {
     ),
     "fixture-atomicity": (
         "Atomic fixture loading",
-        "a fixture with one invalid object, through loaddata and seed",
+        "a fixture with one invalid object, through load_corpus and seed",
         lambda f: (
             f"{f['runs']} loads of {f['objects_in_fixture']} objects: database unchanged in "
             f"{f['unchanged']} of {f['runs']}; the error names the object: "

@@ -52,17 +52,21 @@ def _rps(stats: dict) -> str:
 
 def _geomeans(results: dict) -> str:
     parts = []
-    for peer in ("l1", "naive"):
+    pairs = [("ours", "l1"), ("ours", "naive")]
+    if any("before" in by for by in results.values()):
+        pairs.append(("before", "l1"))
+    for server, peer in pairs:
         ratios = [
-            by["ours"]["rps16"] / by[peer]["rps16"]
+            by[server]["rps16"] / by[peer]["rps16"]
             for case, by in results.items()
             if re.match(r"E[1-6]\b", case)
             and by.get(peer)
             and by[peer]["rps16"]
-            and by["ours"]["rps16"]
+            and by.get(server)
+            and by[server]["rps16"]
         ]
         mean = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else float("nan")
-        parts.append(f"ours/{peer.upper() if peer == 'l1' else peer} {mean:.2f}")
+        parts.append(f"{server}/{peer.upper() if peer == 'l1' else peer} {mean:.2f}")
     return "Geometric mean of throughput ratios over E1-E6: " + ", ".join(parts) + "."
 
 
@@ -72,7 +76,7 @@ def _ingest(ingest: dict) -> str:
     return (
         f"E8 ingest: {articles['per_second']:,.1f} documents/s through `ingest.import_document` "
         f"({articles['documents']} documents); claims by COPY {loader['per_second']:,.0f} rows/s "
-        f"as `generate_corpus` loads them (triggers off), {triggers['per_second']:,.0f} rows/s "
+        f"as `generate_corpus.py` loads them (triggers off), {triggers['per_second']:,.0f} rows/s "
         "with history triggers and foreign-key checks on."
     )
 

@@ -76,7 +76,7 @@ def ensure_corpus(tier: str, dsn: str, env: dict) -> None:
         articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
     if articles != TIERS[tier]:
         print(f"Generating tier {tier} ({articles:,} articles found)...", flush=True)
-        generate = [*manage, "generate_corpus", "--tier", tier, "--reset"]
+        generate = [PY, str(ROOT / "bench" / "generate_corpus.py"), "--tier", tier, "--reset"]
         subprocess.run(generate, env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
 
@@ -87,7 +87,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_servers(env: dict, out: Path, dsn: str) -> dict[str, tuple[subprocess.Popen, int]]:
+def start_servers(
+    env: dict, out: Path, dsn: str, baseline: Path | None = None
+) -> dict[str, tuple[subprocess.Popen, int]]:
     apps = {
         "ours": ("libya.wsgi:application", {}),
         "l1": (
@@ -96,17 +98,20 @@ def start_servers(env: dict, out: Path, dsn: str) -> dict[str, tuple[subprocess.
         ),
         "naive": ("libya.wsgi:application", {"DJANGO_SETTINGS_MODULE": "naive_settings"}),
     }
+    if baseline:
+        apps["before"] = ("libya.wsgi:application", {})
     servers = {}
     for name, (app, extra) in apps.items():
+        root = baseline if name == "before" else ROOT
         port = free_port()
         command = [PY, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", *GUNICORN]
         command += [
             "--pythonpath",
-            str(ROOT / "bench"),
+            f"{root},{root / 'bench'}",
             "--error-logfile",
             str(out / f"{name}.log"),
         ]
-        servers[name] = (subprocess.Popen(command, env=env | extra, cwd=ROOT), port)
+        servers[name] = (subprocess.Popen(command, env=env | extra, cwd=root), port)
     for name, (process, port) in servers.items():
         _wait_until_listening(name, process, port)
     return servers
@@ -135,8 +140,9 @@ def measure(plan: dict, servers: dict, rounds: int, seconds: float) -> dict:
     """{case: {server: [round results]}}; odd rounds run the servers in reverse order."""
     results: dict = {}
     cookie = {"Cookie": plan["cookie"]}
+    names = [name for name in [*SERVERS, "before"] if name in servers]
     for number in range(rounds):
-        order = SERVERS if number % 2 == 0 else SERVERS[::-1]
+        order = names if number % 2 == 0 else names[::-1]
         for item in plan["cases"]:
             for server in order:
                 paths = item["naive"] if server == "naive" else item["ours"]
@@ -188,6 +194,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "test-output" / "bench")
     parser.add_argument("--record", action="store_true", help="Write the table to BENCHMARKS.md.")
     parser.add_argument("--from", dest="saved", type=Path, help="Only re-render a saved run.")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="A checkout of an earlier revision, served as a fourth server ('before') in the "
+        "same rounds, on the same corpus.",
+    )
     args = parser.parse_args()
     if args.saved:
         return rerender(args.saved, args.record)
@@ -201,7 +213,7 @@ def main() -> None:
     probe = [PY, str(ROOT / "bench" / "probe.py")]
     subprocess.run([*probe, "prepare", str(out)], env=env, check=True, cwd=ROOT)
     plan = json.loads((out / "plan.json").read_text())
-    servers = start_servers(env, out, dsn)
+    servers = start_servers(env, out, dsn, args.baseline)
     try:
         results = measure(plan, servers, args.rounds, seconds)
     finally:

@@ -203,6 +203,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # JSON bodies {status, detail, errors?} for every API error, database faults included.
+    "EXCEPTION_HANDLER": "libya.desk.api.errors.api_exception_handler",
     # Counted in the default local-memory cache, so per gunicorn worker process: the
     # effective limit is WEB_CONCURRENCY times this rate.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("DESK_ANON_RATE", default="120/minute")},
@@ -223,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "libya.desk.api.schema.list_rows_have_no_required_property",
+        "libya.desk.api.schema.query_strings_are_nul_free",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

@@ -6,6 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus.json"
 
@@ -22,7 +23,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         if not Article.objects.exists():
-            call_command("loaddata", CORPUS, verbosity=0)
+            call_command("load_corpus", CORPUS, verbosity=0)
 
 
 @pytest.fixture
@@ -31,13 +32,13 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
-def _no_throttling(settings, request):
-    """Anonymous throttling stays out of tests except those that test it."""
+def _no_throttling(monkeypatch, request):
+    """Anonymous throttling stays out of tests except those that test it.
+
+    Views take DEFAULT_THROTTLE_CLASSES when their classes are defined, as DRF does.
+    """
     if "throttled" not in request.keywords:
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_CLASSES": [],
-        }
+        monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from libya.desk.models import (
     DatePrecision,
     Event,
     Participation,
+    Suggestion,
 )
 
 
@@ -137,3 +138,19 @@ class ParticipationFactory(DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     actor = factory.SubFactory(ActorFactory)
     role = Participation.Role.PARTY
+
+
+class SuggestionFactory(DjangoModelFactory):
+    """A proposed direct quote at its article's « … » span, as the extractor stores one."""
+
+    class Meta:
+        model = Suggestion
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = Suggestion.Kind.DIRECT_QUOTE
+    span_start = factory.LazyAttribute(lambda o: o.article.body.index("«") + 2)
+    span_end = factory.LazyAttribute(lambda o: o.article.body.index("»") - 1)
+    text = factory.LazyAttribute(lambda o: o.article.body[o.span_start : o.span_end])
+    confidence = 0.9
+    extractor = "test"
+    extractor_version = "1"

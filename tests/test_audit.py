@@ -145,14 +145,14 @@ def command_import(run: "Run") -> None:
     )
 
 
-@write_path("fixture: manage.py loaddata", user=False)
+@write_path("fixture: manage.py load_corpus", user=False)
 def fixture_load(run: "Run") -> None:
     fixture = run.tmp_path / "extra.json"
     row = {"slug": "audit-charge", "name": "Audit Chargé", "kind": "person"}
     row |= {"created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}
     fixture.write_text(json.dumps([{"model": "desk.actor", "fields": row}]))
     run.begin()
-    call_command("loaddata", fixture, verbosity=0)
+    call_command("load_corpus", fixture, verbosity=0)
 
 
 def tracked_models() -> list[type[models.Model]]:

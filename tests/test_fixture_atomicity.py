@@ -1,5 +1,5 @@
 """Fixture loading is atomic: a corpus with one invalid object, loaded by ``manage.py
-loaddata`` or by ``manage.py seed``, leaves every table as it was, and the error names
+load_corpus`` or by ``manage.py seed``, leaves every table as it was, and the error names
 the object.
 
 The invalid object is the corpus's last claim, so that every other row has been written
@@ -22,7 +22,7 @@ from tests.snapshots import table_fingerprints
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(settings.FIXTURE_DIRS[0]) / "corpus.json"
 LOADERS = {
-    "loaddata": ["loaddata"],
+    "load_corpus": ["load_corpus"],
     "seed": ["seed", "--reload", "--fixture"],
 }
 
@@ -41,9 +41,9 @@ def unknown_reference(fields: dict) -> None:
 
 
 BREAKAGES = [span_mismatch, invalid_choice, unknown_reference]
-# seed loads through the same loaddata; what it adds is its own enclosing transaction
+# seed loads through the same load_corpus; what it adds is its own enclosing transaction
 # (around import_sources too), which the latest failure of all shows.
-RUNS = [("loaddata", breakage) for breakage in BREAKAGES] + [("seed", unknown_reference)]
+RUNS = [("load_corpus", breakage) for breakage in BREAKAGES] + [("seed", unknown_reference)]
 
 
 def broken_corpus(directory: Path, breakage) -> tuple[Path, str]:

@@ -23,7 +23,7 @@ def wipe_desk() -> None:
 def test_corpus_loads_into_an_empty_desk_and_validates():
     wipe_desk()
 
-    call_command("loaddata", "corpus", verbosity=0)
+    call_command("load_corpus", "corpus", verbosity=0)
 
     assert Article.objects.count() == 5
     for model in corpus.corpus_models():
@@ -109,7 +109,7 @@ def test_sources_disagree_on_who_backs_haftar():
 @pytest.mark.django_db
 def test_export_then_load_reproduces_the_corpus_file(tmp_path):
     wipe_desk()
-    call_command("loaddata", CORPUS_FILE, verbosity=0)
+    call_command("load_corpus", CORPUS_FILE, verbosity=0)
 
     corpus.export_corpus(tmp_path / "again.json")
 

@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from libya.desk.models import Actor, Alias, Article, Claim, Event
-from libya.desk.synthetic import MARKERS, TIERS
-from libya.desk.synthetic.load import load_corpus
-from libya.desk.synthetic.rows import Corpus
-from libya.desk.synthetic.text import fold
+from synthetic import MARKERS, TIERS
+from synthetic.command import Command
+from synthetic.load import load_corpus
+from synthetic.rows import Corpus
+from synthetic.text import fold
 
 XS = TIERS["XS"]
 
@@ -86,7 +87,7 @@ def test_loading_writes_no_history_and_keeps_sequences_usable(loaded):
 
 def test_loading_refuses_to_mix_with_existing_rows(loaded):
     with pytest.raises(CommandError, match="--reset"):
-        call_command("generate_corpus", "--tier", "XS", "--no-progress")
+        call_command(Command(), "--tier", "XS", "--no-progress")
 
 
 def test_api_lists_answer_on_the_corpus(loaded, api_client):

@@ -119,9 +119,9 @@ def export_corpus(path: Path) -> int:
 
 
 def load_corpus(path: Path | str = "corpus") -> None:
-    """``loaddata`` the corpus (a fixture name found through FIXTURE_DIRS, or a path).
+    """``load_corpus`` the corpus (a fixture name found through FIXTURE_DIRS, or a path).
 
-    The desk's loaddata validates every row and loads in one transaction: an invalid
-    row stops the load, names itself, and leaves the database as it was.
+    ``load_corpus`` (the desk's loaddata) validates every row and loads in one transaction:
+    an invalid row stops the load, names itself, and leaves the database as it was.
     """
-    call_command("loaddata", str(path), verbosity=0)
+    call_command("load_corpus", str(path), verbosity=0)

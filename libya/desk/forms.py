@@ -1,6 +1,7 @@
 """Admin forms: optimistic locking, claims anchored to their article's text, pasted articles."""
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import Truncator, format_lazy
@@ -8,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from libya.desk import cleaning, ingest
 from libya.desk.history import changes_since
-from libya.desk.models import Actor, Article, Claim
+from libya.desk.models import Actor, Article, Claim, DatePrecision, Event
+from libya.desk.models.claims import quote_starts
 
 
 def stale_error(instance: models.Model, seen: int | None) -> ValidationError | None:
@@ -252,7 +254,7 @@ class ClaimForm(VersionedModelForm):
 
 def find_span(body: str, quote: str, near: int | None = None) -> tuple[int, int]:
     """The one span of `body` holding `quote`; `near` (a start offset) picks among several."""
-    starts = occurrences(body, quote)
+    starts = quote_starts(body, quote)
     if near is not None and near in starts:
         starts = [near]
     if not starts:
@@ -273,15 +275,6 @@ def find_span(body: str, quote: str, near: int | None = None) -> tuple[int, int]
     return starts[0], starts[0] + len(quote)
 
 
-def occurrences(body: str, quote: str) -> list[int]:
-    """Start offsets of every (possibly overlapping) occurrence of `quote` in `body`."""
-    starts, at = [], body.find(quote)
-    while at != -1:
-        starts.append(at)
-        at = body.find(quote, at + 1)
-    return starts
-
-
 class MergeForm(forms.Form):
     """Which of the selected actors survives a merge."""
 
@@ -294,3 +287,112 @@ class MergeForm(forms.Form):
         self.fields["keep"].help_text = _(
             "The others are deleted; their names become aliases of this one."
         )
+
+
+class KnownAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete whose selected option was loaded with the page's rows.
+
+    Django's widget queries its selected option for each form; the review screen
+    shows a form per suggestion, and the speaker or event is already joined to it.
+    """
+
+    def __init__(self, *args, known: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = known or {}
+
+    def optgroups(self, name: str, value: list, attr=None) -> list:
+        chosen = [str(v) for v in value if v not in (None, "")]
+        if any(v not in self.known for v in chosen):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for v in chosen:
+            options.append(self.create_option(name, v, self.known[v], True, len(options)))
+        return [(None, options, 0)]
+
+
+# The values an editor may correct before accepting, by kind of suggestion.
+SUGGESTION_FIELDS = {
+    "direct_quote": ["kind", "speaker", "speaker_name", "said_on", "said_precision", "event"],
+    "reported_speech": ["kind", "speaker", "speaker_name", "said_on", "said_precision", "event"],
+    "alias": ["actor", "name"],
+    "actor": ["name", "actor_kind"],
+    "date": ["said_on", "said_precision"],
+    "event": ["event"],
+}
+
+
+class SuggestionForm(forms.Form):
+    """A suggestion's proposed values, for an editor to correct before accepting it.
+
+    One per suggestion on the review screen, each with its own prefix; a speaker left
+    empty with a name typed is someone new, created on accept.
+    """
+
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=Claim.Kind.choices[:2],  # a quote or reported speech
+    )
+    speaker = forms.ModelChoiceField(Actor.objects.all(), label=_("speaker"), required=False)
+    speaker_name = forms.CharField(
+        label=_("or someone new"), max_length=200, required=False, strip=True
+    )
+    said_on = forms.DateField(
+        label=_("date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    said_precision = forms.ChoiceField(
+        label=_("precision"), choices=[("", "—"), *DatePrecision.choices], required=False
+    )
+    event = forms.ModelChoiceField(Event.objects.all(), label=_("event"), required=False)
+    actor = forms.ModelChoiceField(Actor.objects.all(), label=_("actor"), required=False)
+    name = forms.CharField(label=_("name"), max_length=200, required=False, strip=True)
+    actor_kind = forms.ChoiceField(
+        label=_("actor kind"), choices=[("", "—"), *Actor.Kind.choices], required=False
+    )
+
+    def __init__(self, suggestion, admin_site, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", f"s{suggestion.pk}")
+        kwargs.setdefault("initial", self.proposed(suggestion))
+        super().__init__(*args, **kwargs)
+        keep = SUGGESTION_FIELDS[suggestion.kind]
+        for name in [n for n in self.fields if n not in keep]:
+            del self.fields[name]
+        for name in {"speaker", "event", "actor"} & set(self.fields):
+            self.fields[name].widget = self._autocomplete(suggestion, name, admin_site)
+
+    @classmethod
+    def proposed(cls, suggestion) -> dict:
+        """The form's values as the extractor proposed them."""
+        related = {"speaker", "event", "actor"}
+        values = {n: getattr(suggestion, n) for n in cls.base_fields if n not in related}
+        return values | {n: getattr(suggestion, f"{n}_id") for n in related}
+
+    @staticmethod
+    def _autocomplete(suggestion, name: str, admin_site) -> KnownAutocompleteSelect:
+        related = getattr(suggestion, name)
+        known = {str(related.pk): str(related)} if related is not None else {}
+        return KnownAutocompleteSelect(
+            type(suggestion)._meta.get_field(name),
+            admin_site,
+            attrs={"data-width": "22em"},
+            known=known,
+        )
+
+
+class ReviewDecisionForm(forms.Form):
+    """What a button of the review screen asks for."""
+
+    op = forms.ChoiceField(
+        choices=[(op, op) for op in ("accept", "reject", "accept_all", "suggest")]
+    )
+    suggestion = forms.IntegerField(required=False, min_value=1)
+    version = forms.IntegerField(required=False, min_value=1)
+    kind = forms.ChoiceField(choices=[(k, k) for k in SUGGESTION_FIELDS], required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        op = cleaned.get("op")
+        if op in ("accept", "reject") and not cleaned.get("suggestion"):
+            raise ValidationError(_("Which suggestion?"), code="suggestion_required")
+        if op == "accept_all" and not cleaned.get("kind"):
+            raise ValidationError(_("Accept all of which kind?"), code="kind_required")
+        return cleaned

@@ -29,7 +29,7 @@ def command_context(command: str, user: AbstractBaseUser | None = None) -> Itera
 
     Web requests get their context (user, URL) from pghistory's middleware; without
     this, rows written by ``manage.py`` would carry none. A command run by another
-    (seed runs loaddata) keeps the outer command's label.
+    (seed runs load_corpus) keeps the outer command's label.
     """
     if _command.get() is not None:
         yield

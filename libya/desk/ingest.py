@@ -5,6 +5,7 @@ run over unchanged files writes nothing and leaves the history untouched.
 """
 
 import hashlib
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -12,15 +13,18 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import BooleanField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.text import slugify
 
-from libya.desk import cleaning
+from libya.desk import cleaning, suggestions
 from libya.desk.models import Actor, Alias, Article, Claim, DatePrecision
+from libya.desk.models.claims import quote_starts
 from libya.desk.models.common import FoldedText
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.toml"
 SLUG_MAX_CHARS = 80
@@ -61,6 +65,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     stripped: dict[str, list[cleaning.Stripped]] = field(default_factory=dict)
     unanchored: dict[str, list[Claim]] = field(default_factory=dict)
+    suggested: dict[str, int] = field(default_factory=dict)
+    suggestions_failed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,12 +121,27 @@ def import_sources(directory: Path | None = None, only: list[str] | None = None)
     for name, meta in sorted(manifest.documents.items()):
         if only and name not in only:
             continue
+        before = Article.objects.filter(source=name).values_list("body", flat=True).first()
         outcome, document, lost = import_document(directory / name, meta, manifest.outlets)
         getattr(report, outcome).append(name)
         report.stripped[name] = document.stripped
         if lost:
             report.unanchored[name] = lost
+        if document.body != before:
+            _suggest(name, report)
     return report
+
+
+def _suggest(source: str, report: ImportReport) -> None:
+    """Suggestions for a new or changed body, after its import is saved: a failing
+    extractor is logged and leaves the article as imported."""
+    outcome = suggestions.suggest_quietly(Article.objects.get(source=source))
+    if outcome is None:
+        report.suggestions_failed.append(source)
+    else:
+        report.suggested[source] = outcome.created
+        for message in outcome.messages:
+            logger.info("%s: %s", source, message)
 
 
 @transaction.atomic
@@ -192,7 +213,7 @@ def locate_text(body: str, text: str, prefix: str, suffix: str) -> int | None:
     This is W3C Web Annotation's TextQuoteSelector: the quote plus the characters
     around it find a span again after the text shifted.
     """
-    starts = [m.start() for m in re.finditer(re.escape(text), body)] if text else []
+    starts = quote_starts(body, text)
     if not starts:
         return None
 
@@ -272,14 +293,13 @@ def mentioned_actor_ids(text: str) -> set[int]:
 
     Aliases longer than ``MAX_ALIAS_WORDS`` words are not looked for.
     """
+    return set(aliases_in(text).values_list("actor_id", flat=True))
+
+
+def aliases_in(text: str) -> "models.QuerySet[Alias]":
+    """The aliases that occur in the text as whole words, accents and case aside."""
     # desk_fold turns punctuation into single spaces, so the folded text's runs of
     # consecutive words are exactly the whole-word phrases an alias can equal; each
     # run is then one probe of the alias_folded B-tree, however many aliases exist.
     in_text = RawSQL(FOLDED_IS_A_WORD_RUN, (text, MAX_ALIAS_WORDS), output_field=BooleanField())
-    aliases = (
-        Alias.objects.alias(size=Length("folded"))
-        .filter(in_text, size__gte=2)
-        .order_by()
-        .values_list("actor_id", flat=True)
-    )
-    return set(aliases)
+    return Alias.objects.alias(size=Length("folded")).filter(in_text, size__gte=2).order_by()

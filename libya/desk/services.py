@@ -19,6 +19,7 @@ from libya.desk.models import (
     Article,
     Claim,
     Deletion,
+    Suggestion,
 )
 
 
@@ -73,6 +74,9 @@ def _merge_references(dup: Actor, keep: Actor) -> None:
     Article.objects.filter(agency=dup).update(agency=keep)
     Actor.objects.filter(owner=dup).exclude(pk=keep.pk).update(owner=keep)
     Actor.objects.filter(pk=keep.pk, owner=dup).update(owner=None)
+    # A pending suggestion naming the duplicate would otherwise lose its speaker or actor.
+    for field in ("speaker", "actor", "created_actor"):
+        Suggestion.objects.filter(**{field: dup}).update(**{field: keep})
     _move_m2m(Claim.subjects.through, "claim", dup, keep)
     _move_m2m(Article.mentioned_actors.through, "article", dup, keep)
 

@@ -6,13 +6,14 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from libya.desk.models import Actor, Deletion
+from libya.desk.models import Actor, Deletion, Suggestion
 from tests.factories import (
     ActorFactory,
     AffiliationFactory,
     AliasFactory,
     ClaimLinkFactory,
     EventFactory,
+    SuggestionFactory,
 )
 
 DESK_MODELS = sorted(
@@ -20,8 +21,9 @@ DESK_MODELS = sorted(
     key=lambda model: model._meta.model_name,
 )
 PAGES = ["changelist", "search", "add", "change", "delete"]
-# The deletion log is written by triggers: editors may read it, nobody adds or deletes.
-READ_ONLY = {(Deletion, "add"), (Deletion, "delete")}
+# The deletion log is written by triggers, suggestions by the extractor: editors may
+# read them (and decide suggestions), nobody adds or deletes them.
+READ_ONLY = {(Deletion, "add"), (Deletion, "delete"), (Suggestion, "add"), (Suggestion, "delete")}
 
 
 @pytest.fixture
@@ -41,6 +43,7 @@ def one_of_each(db) -> dict:
         AliasFactory(),
         AffiliationFactory(),
         Deletion.objects.filter(key=gone.slug).get(),
+        SuggestionFactory(),
     ]
     return {type(row): row for row in rows}
 

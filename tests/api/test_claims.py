@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
+from libya.desk.api import counting
 from libya.desk.api.pagination import KeysetPagination
 from libya.desk.models import Claim
 from tests.factories import (
@@ -151,15 +152,18 @@ def test_claims_page_number_for_early_pages_and_400_beyond(client, speaker):
     assert "page" in too_deep.json()["errors"]
 
 
-def test_claims_tampered_cursor_is_400(client):
-    response = client.get(URL, {"cursor": "eyJ2IjpbMV19:forged"})
+def test_claims_tampered_cursor_is_no_such_page_and_a_malformed_one_is_400(client):
+    tampered = client.get(URL, {"cursor": "eyJ2IjpbMV19:forged"})
+    malformed = client.get(URL, {"cursor": "not a cursor"})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "cursor" in response.json()["errors"]
+    assert tampered.status_code == HTTPStatus.NOT_FOUND
+    assert "cursor" in tampered.json()["detail"]
+    assert malformed.status_code == HTTPStatus.BAD_REQUEST
+    assert "cursor" in malformed.json()["errors"]
 
 
 def test_claims_count_is_flagged_as_estimate_above_the_limit(client, speaker, monkeypatch):
-    monkeypatch.setattr(KeysetPagination, "count_limit", 2)
+    monkeypatch.setattr(counting, "LIMIT", 2)
     ClaimFactory.create_batch(3, speaker=speaker)
 
     small = client.get(URL, {"speaker": "orateur-test", "said_after": "2100-01-01"}).json()
@@ -177,18 +181,20 @@ def test_claims_list_query_count_is_fixed(client, django_assert_num_queries, pag
 
     # page of claims joined to speaker/article/event with the capped count, their subjects
     with django_assert_num_queries(2):
-        client.get(URL, {"page_size": page_size})
+        response = client.get(URL, {"page_size": page_size})
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_claims_list_beyond_the_count_limit_takes_three_queries(
     client, django_assert_num_queries, monkeypatch
 ):
-    monkeypatch.setattr(KeysetPagination, "count_limit", 1)
+    monkeypatch.setattr(counting, "LIMIT", 1)
     ClaimFactory.create_batch(3)
 
     # page with the capped count, EXPLAIN for the estimate past the cap, their subjects
     with django_assert_num_queries(3):
         response = client.get(URL, {"page_size": 2})
+    assert response.status_code == HTTPStatus.OK
 
     assert response.json()["count_is_estimate"] is True
 
@@ -209,7 +215,8 @@ def test_claims_next_page_query_count_is_fixed(client, django_assert_num_queries
 
     # keyset page, its subjects (the count travels in the cursor)
     with django_assert_num_queries(2):
-        client.get(next_url.replace("page_size=1", f"page_size={page_size}"))
+        response = client.get(next_url.replace("page_size=1", f"page_size={page_size}"))
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_claim_detail_query_count_is_fixed(client, django_assert_num_queries):
@@ -218,4 +225,42 @@ def test_claim_detail_query_count_is_fixed(client, django_assert_num_queries):
 
     # claim joined to speaker, article and event; subjects and links as JSON array columns
     with django_assert_num_queries(1):
-        client.get(f"{URL}{claim.pk}/")
+        response = client.get(f"{URL}{claim.pk}/")
+    assert response.status_code == HTTPStatus.OK
+
+
+# Undated rows come last in either direction
+
+
+@pytest.mark.parametrize("ordering", ["-said_on", "said_on"])
+def test_undated_claims_come_last_in_either_direction_page_after_page(client, ordering):
+    speaker = ActorFactory()
+    days = [date(2020, 1, 3), None, date(2020, 1, 1), None, date(2020, 1, 2)]
+    for day in days:
+        ClaimFactory(speaker=speaker, said_on=day)
+    dated = sorted((d for d in days if d), reverse=ordering.startswith("-"))
+    expected = [d.isoformat() for d in dated] + [None, None]
+
+    seen, pages = [], []
+    response = client.get(URL, {"speaker": speaker.slug, "ordering": ordering, "page_size": 2})
+    while True:
+        assert response.status_code == HTTPStatus.OK
+        pages.append(response.json())
+        seen += [row["said_on"] for row in pages[-1]["results"]]
+        if not pages[-1]["next"]:
+            break
+        response = client.get(pages[-1]["next"])
+    back = client.get(pages[-1]["previous"])
+
+    assert seen == expected
+    assert back.status_code == HTTPStatus.OK
+    assert back.json()["results"] == pages[-2]["results"]
+
+
+def test_newest_claims_first_are_dated_ones(client):
+    ClaimFactory(said_on=None)
+
+    response = client.get(URL, {"page_size": 5})
+
+    assert response.status_code == HTTPStatus.OK
+    assert all(row["said_on"] for row in response.json()["results"])

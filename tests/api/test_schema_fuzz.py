@@ -1,9 +1,12 @@
-"""Property-based run of schemathesis against the generated OpenAPI schema.
+"""Property-based run of schemathesis against the generated OpenAPI schema, every check on.
 
-Every operation gets MAX_EXAMPLES generated requests (plus schemathesis'
-explicit examples and boundary cases), with a fixed seed so that a failure
-replays. Each response must not be a server error and must match the schema:
-status code, content type, headers and body.
+Every operation gets MAX_EXAMPLES generated requests in the fuzzing phase, plus the
+explicit examples and the coverage phase's boundary and invalid values, with a fixed
+seed so that a failure replays; generated strings may hold NUL characters. The
+stateful phase then follows the links between operations. Every check runs: no
+server error; status code, content type, headers and body as the schema declares;
+schema-valid requests accepted (positive data acceptance) and schema-invalid ones
+rejected (negative data rejection).
 
 `make test` runs the bounded default; `make fuzz` sets FUZZ_MAX_EXAMPLES for a
 run of thousands of cases. Each records its figures for RELIABILITY.md, as
@@ -23,34 +26,29 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
-from schemathesis.checks import not_a_server_error
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup, ServerError
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from scoreboard import record
+
+from tests.scoreboard import record
 
 BOUNDED = 40
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or BOUNDED)
 FIGURE = "fuzz-bounded" if MAX_EXAMPLES == BOUNDED else "fuzz"
 SEED = 20200113
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+CONFIG = {
+    "seed": SEED,
+    "checks": {"enabled": True},
+    "generation": {"mode": "all", "allow-x00": True},
+    "phases": {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
+}
 
 
 def load_schema() -> schemathesis.schemas.BaseSchema:
     """The schema as /api/v1/schema/ serves it, built in-process (no database needed)."""
     document = SchemaGenerator().get_schema(request=None, public=True)
     raw = json.loads(OpenApiJsonRenderer().render(document))
-    schema = schemathesis.openapi.from_dict(raw)
+    schema = schemathesis.openapi.from_dict(raw, config=SchemathesisConfig.from_dict(CONFIG))
     schema.app = get_wsgi_application()
     return schema
 
@@ -90,10 +88,42 @@ def test_api_conforms_to_its_schema(case):
     label = f"{case.method} {case.path}"
     cases[label] = cases.get(label, 0) + 1
     try:
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate()
     except (Failure, FailureGroup) as exc:
         failed[failure_kind(exc)] += 1
         raise
+
+
+@pytest.mark.django_db
+def test_api_links_hold_in_the_stateful_phase():
+    """Sequences of calls along the links schemathesis finds (slugs of lists into details)."""
+    workflow = schema.as_state_machine()
+    calls = []
+
+    class Counted(workflow):
+        def validate_response(self, response, case, **kwargs):
+            calls.append(f"{case.method} {case.path}")
+            cases[f"stateful {case.method} {case.path}"] = (
+                cases.get(f"stateful {case.method} {case.path}", 0) + 1
+            )
+            try:
+                return super().validate_response(response, case, **kwargs)
+            except (Failure, FailureGroup) as exc:
+                failed[failure_kind(exc)] += 1
+                raise
+
+    run_state_machine_as_test(
+        Counted,
+        settings=hypothesis.settings(
+            max_examples=max(MAX_EXAMPLES // 4, 10),
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    assert calls
 
 
 def failure_kind(exc: Failure | FailureGroup) -> str:

@@ -1,6 +1,7 @@
-"""Who may do what: API operations and admin pages, for four roles and two claim states.
+"""Who may do what: API operations and admin pages, for five roles and two claim states.
 
-Roles: anonymous, staff outside the Editors group, editor, superuser; the claim
+Roles: anonymous, staff outside the Editors group, read-only staff (view rights on
+every desk model), editor, superuser; the claim
 is published (verified) or retracted. Each test walks its whole matrix, then
 fails once, listing every cell that differs from the policy, and prints how many
 cells it checked.
@@ -13,8 +14,10 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
 from libya.desk.models import Claim, Deletion
 from tests.factories import (
@@ -26,11 +29,12 @@ from tests.factories import (
     ClaimLinkFactory,
     EventFactory,
     ParticipationFactory,
+    SuggestionFactory,
     UserFactory,
 )
 from tests.scoreboard import record
 
-ROLES = ["anonymous", "non-editor", "editor", "superuser"]
+ROLES = ["anonymous", "non-editor", "read-only", "editor", "superuser"]
 STATES = [Claim.Status.VERIFIED, Claim.Status.RETRACTED]
 WRITES = ["post", "put", "patch", "delete"]
 ADMIN = f"/{settings.ADMIN_PATH}"
@@ -68,6 +72,7 @@ def make_scene(state: str) -> Scene:
         "claim": claim,
         "claimlink": ClaimLinkFactory(claim=claim, other=ClaimFactory()),
         "deletion": Deletion.objects.get(key=gone_slug),
+        "suggestion": SuggestionFactory(article=ArticleFactory()),
     }
     return Scene(state, claim, objects)
 
@@ -81,6 +86,7 @@ def scenes(db) -> list[Scene]:
 def clients(db) -> dict[str, Client]:
     users = {
         "non-editor": UserFactory(username="matrix-outsider"),
+        "read-only": reader(),
         "editor": UserFactory(username="matrix-editor", editor=True),
         "superuser": get_user_model().objects.create_superuser("matrix-root", "r@example.org"),
     }
@@ -89,6 +95,14 @@ def clients(db) -> dict[str, Client]:
         clients[role] = Client()
         clients[role].force_login(user)
     return clients
+
+
+def reader():
+    """Staff allowed to view every desk model and to change none."""
+    user = UserFactory(username="matrix-reader")
+    views = Permission.objects.filter(content_type__app_label="desk", codename__startswith="view_")
+    user.user_permissions.add(*views)
+    return user
 
 
 def report(capsys, surface: str, cells: int, mismatches: list[str], **figures) -> None:
@@ -175,6 +189,8 @@ def test_api_reads_are_public_and_writes_refused_for_every_role(scenes, clients,
 
 PAGES = ["changelist", "add", "change", "delete"]
 READ_ONLY = {"deletion"}
+# Written by the extractor only and rejected rather than deleted: nobody adds or deletes.
+MACHINE_MADE = {"suggestion"}
 
 
 def expected_admin_status(role: str, model: str, page: str) -> int:
@@ -182,7 +198,7 @@ def expected_admin_status(role: str, model: str, page: str) -> int:
         return 302
     if role == "non-editor":
         return 403
-    if model in READ_ONLY and page in {"add", "delete"}:
+    if (model in READ_ONLY | MACHINE_MADE or role == "read-only") and page in {"add", "delete"}:
         return 403
     return 200
 
@@ -243,9 +259,50 @@ def admin_write_mismatch(role: str, model: str, page: str, status: int, location
     """What is wrong with the answer to a POST, or "" when it follows the policy."""
     if role == "anonymous":
         return "" if status == 302 and "/login/" in location else f"{status}, not sent to log in"
-    refused = role == "non-editor" or (model in READ_ONLY and page in {"add", "delete", "change"})
+    refused = (
+        role in {"non-editor", "read-only"}
+        or (model in READ_ONLY and page in {"add", "delete", "change"})
+        or (model in MACHINE_MADE and page in {"add", "delete"})
+    )
     if refused:
         return "" if status == 403 else f"{status} != 403"
     if status in {200, 302} and "/login/" not in location:
         return ""
     return f"{status}: an editor's write was refused"
+
+
+# The suggestion review screen: editors look and decide; read-only staff only look.
+
+
+def expected_review_status(role: str, method: str) -> int:
+    if role == "anonymous":
+        return 302
+    if role == "non-editor" or (role == "read-only" and method == "post"):
+        return 403
+    return 200 if method == "get" else 302
+
+
+@pytest.mark.reliability
+@pytest.mark.django_db
+def test_suggestion_review_follows_the_editor_policy_for_every_role(scenes, clients, capsys):
+    cells, mismatches = 0, []
+    for scene in scenes:
+        suggestion = scene.objects["suggestion"]
+        url = reverse("admin:desk_suggestion_review", args=[suggestion.article_id])
+        decision = {"op": "reject", "suggestion": suggestion.pk, "version": suggestion.version}
+        for role in ROLES:
+            for method in ("get", "post"):
+                cells += 1
+                with transaction.atomic():
+                    response = getattr(clients[role], method)(url, decision)
+                    transaction.set_rollback(True)
+                expected = expected_review_status(role, method)
+                location = response.get("Location", "")
+                if response.status_code != expected:
+                    mismatches.append(
+                        f"{role} {method} {url}: {response.status_code} != {expected}"
+                    )
+                elif expected == 302 and (role == "anonymous") != ("/login/" in location):
+                    mismatches.append(f"{role} {method} {url}: redirected to {location}")
+
+    report(capsys, "Review", cells, mismatches, states=len(scenes))

@@ -14,7 +14,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from libya.desk import suggestions
 from libya.desk.admin.base import CuratedAdmin, FullTextSearchMixin
+from libya.desk.admin.suggestions import report_suggestions
 from libya.desk.forms import ARTICLE_METADATA_FIELDS, ArticleAddForm, ArticleForm
 from libya.desk.models import Article, Claim
 
@@ -100,6 +102,18 @@ class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
 
     def get_inlines(self, request: HttpRequest, obj):
         return self.inlines if obj is not None else []
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change or "body" in form.changed_data:
+            report_suggestions(self, request, suggestions.suggest_quietly(form.instance))
+
+    def response_add(self, request: HttpRequest, obj: Article, post_url_continue=None):
+        """A new article opens on its suggestions, unless the editor asked for another form."""
+        response = super().response_add(request, obj, post_url_continue)
+        if {"_addanother", "_popup"} & set(request.POST):
+            return response
+        return HttpResponseRedirect(reverse("admin:desk_suggestion_review", args=[obj.pk]))
 
     def get_urls(self):
         export = self.admin_site.admin_view(require_POST(self.export_view))

@@ -1,7 +1,6 @@
 """Behaviour shared by the desk's ModelAdmins: history pages and refusal of lost updates."""
 
 import functools
-import json
 from collections.abc import Callable
 
 from django.contrib import admin, messages
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from libya.desk.forms import VersionedChangelistForm, VersionedModelForm, stale_message
 from libya.desk.history import history_entries
-from libya.desk.querysets import french_query
+from libya.desk.models.common import estimated_rows, french_query
 
 # Name of the hidden "pk:version" inputs that travel with the action checkboxes.
 VERSION_FIELD = "_version"
@@ -37,10 +36,8 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list.order_by()
-        plan = json.loads(queryset.explain(format="json"))
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
-        return estimate if estimate > self.exact_limit else queryset.count()
+        estimate = estimated_rows(self.object_list)
+        return estimate if estimate > self.exact_limit else self.object_list.order_by().count()
 
 
 class HistoryAdmin(admin.ModelAdmin):

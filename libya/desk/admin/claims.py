@@ -19,11 +19,11 @@ from libya.desk.admin.base import (
 )
 from libya.desk.forms import ClaimForm
 from libya.desk.models import Article, Claim, ClaimLink
-from libya.desk.querysets import french_query
+from libya.desk.models.claims import passage
+from libya.desk.models.common import french_query
 from libya.desk.services import claim_set_status
 
 # Characters shown on each side of a passage on the claim's change page.
-PASSAGE_CONTEXT = 300
 
 
 def status_action(status: Claim.Status):
@@ -140,14 +140,14 @@ class ClaimAdmin(CuratedAdmin):
         if claim.pk is None or spanless:
             return "—"
         body, start, end = claim.article.body, claim.span_start, claim.span_end
-        before, after = max(0, start - PASSAGE_CONTEXT), end + PASSAGE_CONTEXT
+        before, quote, after = passage(body, start, end)
         return format_html(
             '<div class="desk-passage">{}{}<mark>{}</mark>{}{}</div>',
-            "…" if before else "",
-            body[before:start],
-            body[start:end],
-            body[end:after],
-            "…" if after < len(body) else "",
+            "…" if start > len(before) else "",
+            before,
+            quote,
+            after,
+            "…" if end + len(after) < len(body) else "",
         )
 
     @admin.display(description=_("article body"))

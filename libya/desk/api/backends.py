@@ -32,16 +32,16 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet, view) -> list[str]:
         raw = request.query_params.get(self.ordering_param)
-        if not raw:
+        if raw is None:
             return self.get_default_ordering_for(request, view)
-        terms = [term.strip() for term in raw.split(",") if term.strip()]
+        terms = raw.split(",")
         allowed = list(view.ordering_fields)
-        unknown = [t for t in terms if (t[1:] if t.startswith("-") else t) not in allowed]
-        if unknown or not terms:
+        unknown = [t for t in terms if t.removeprefix("-") not in allowed]
+        if unknown:
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Unknown ordering field(s): {', '.join(unknown) or raw!r}. "
+                        f"Unknown ordering field(s): {', '.join(map(repr, unknown))}. "
                         f"Allowed: {', '.join(allowed)} (prefix - for descending)."
                     ]
                 }
@@ -62,10 +62,16 @@ class StrictOrderingFilter(OrderingFilter):
                 "in": "query",
                 "description": f"Comma-separated fields among {allowed}; prefix - for "
                 f"descending. Default: {','.join(view.ordering)}.",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": ordering_pattern(view.ordering_fields)},
                 "example": f"-{view.ordering_fields[0]}",
             }
         ]
+
+
+def ordering_pattern(fields: list[str]) -> str:
+    """Comma-separated allowed fields, each optionally prefixed with -."""
+    term = f"-?({'|'.join(fields)})"
+    return f"^{term}(,{term})*$"
 
 
 def requested(request: Request, name: str, allowed: list[str]) -> list[str]:

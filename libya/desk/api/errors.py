@@ -6,6 +6,7 @@ import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -72,10 +73,17 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def no_such_resource(request: HttpRequest) -> JsonResponse:
+    """Any method on an /api/ path that no route matches."""
+    response = JsonResponse({"status": 404, "detail": "No such resource."}, status=404)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404 for URLs no route matches: JSON under /api/, Django's page elsewhere."""
     if _is_api(request):
-        return JsonResponse({"status": 404, "detail": "No such resource."}, status=404)
+        return no_such_resource(request)
     return defaults.page_not_found(request, exception)
 
 

@@ -65,8 +65,23 @@ def slugs(field_name: str, help_text: str, many: bool = False) -> ValuesFilter:
     return ValuesFilter(field_name=field_name, help_text=help_text, many=many)
 
 
+# An empty parameter (``?since=``) is a value like any other: for a date it is not one, a
+# 400, as the schema says. Django's form fields would instead read "" as "not given".
+PRESENT = (None,)
+
+
+class DateField(forms.DateField):
+    empty_values = PRESENT
+
+
+class DateFilter(df.DateFilter):
+    field_class = DateField
+
+
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 timestamp, moved to UTC here: PostgreSQL refuses offsets beyond ±15:59."""
+
+    empty_values = PRESENT
 
     def to_python(self, value: Any) -> datetime | None:
         moment = super().to_python(value)
@@ -112,12 +127,12 @@ class ArticleFilterSet(DeskFilterSet):
         '"quoted phrase", -exclusion and OR work. Sorted by relevance unless `ordering` '
         "is given; relevance ranks the 1,000 newest matches.",
     )
-    published_after = df.DateFilter(
+    published_after = DateFilter(
         method="filter_published_after",
         help_text="Published on or after this date (inclusive; a month-precision date "
         "matches when its month overlaps).",
     )
-    published_before = df.DateFilter(
+    published_before = DateFilter(
         method="filter_published_before", help_text="Published on or before this date (inclusive)."
     )
     publisher = slugs("publisher__slug", "Publisher slug(s).")
@@ -183,11 +198,11 @@ class EventFilterSet(DeskFilterSet):
         method="filter_search",
         help_text="French full-text query over title, place and description.",
     )
-    date_after = df.DateFilter(
+    date_after = DateFilter(
         method="filter_date_after",
         help_text="Events whose span reaches this date or later (overlap, inclusive).",
     )
-    date_before = df.DateFilter(
+    date_before = DateFilter(
         method="filter_date_before",
         help_text="Events whose span starts on or before this date (overlap, inclusive).",
     )
@@ -271,10 +286,10 @@ class ClaimFilterSet(DeskFilterSet):
         choices=Claim.Status.choices,
         help_text="Editorial status(es). Retracted claims are listed only when asked for here.",
     )
-    said_after = df.DateFilter(
+    said_after = DateFilter(
         field_name="said_on", lookup_expr="gte", help_text="Said on or after."
     )
-    said_before = df.DateFilter(
+    said_before = DateFilter(
         field_name="said_on", lookup_expr="lte", help_text="Said on or before (inclusive)."
     )
 

@@ -44,12 +44,22 @@ class _Line:
         return value
 
 
+# A spreadsheet evaluates a cell that starts with one of these as a formula (OWASP, CSV
+# injection); such a cell gets a leading apostrophe, which spreadsheets show as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_lines(rows: Iterable[dict], columns: list[str]) -> Iterator[str]:
     """A header line, then one line per row; nested values flattened by ``flat``."""
     writer = csv.writer(_Line())
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow([flat(row[column]) for column in columns])
+        yield writer.writerow([inert(flat(row[column])) for column in columns])
+
+
+def inert(cell: str) -> str:
+    """The cell, made plain text for a spreadsheet if it would start a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def flat(value: Any) -> str:

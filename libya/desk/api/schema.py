@@ -13,8 +13,32 @@ ERRORS = {
     "503": "The database is unavailable; retry after the seconds in Retry-After.",
     "504": "A query took too long and was cancelled; narrow the request.",
 }
+NOT_MODIFIED = (
+    "Not modified: the ETag sent in If-None-Match still matches the body (no body is sent)."
+)
 # Components of list rows, which the `fields` parameter trims.
 TRIMMED_ROWS = ["Actor", "Article", "Event", "Claim"]
+
+
+# PostgreSQL text cannot hold NUL, so every API view refuses it in a query string (400).
+NUL_FREE = "^[^\u0000]*$"
+
+
+def query_strings_are_nul_free(result: dict, **kwargs) -> dict:
+    """Postprocessing hook: free-text query parameters declare that NUL is refused."""
+    for path in result["paths"].values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _nul_free(parameter["schema"])
+                    _nul_free(parameter["schema"].get("items", {}))
+    return result
+
+
+def _nul_free(schema: dict) -> None:
+    free_text = schema.get("type") == "string" and not {"enum", "pattern", "format"} & set(schema)
+    if free_text:
+        schema["pattern"] = NUL_FREE
 
 
 def list_rows_have_no_required_property(result: dict, **kwargs) -> dict:
@@ -33,6 +57,7 @@ class DeskAutoSchema(AutoSchema):
         for code, description in ERRORS.items():
             body = self._get_response_for_code(ErrorSerializer, code, ["application/json"])
             responses.setdefault(code, {**body, "description": description})
+        responses.setdefault("304", {"description": NOT_MODIFIED})
         return responses
 
     def _get_response_for_code(
@@ -60,7 +85,9 @@ class DeskAutoSchema(AutoSchema):
         for parameter in parameters:
             parameter["description"] = (
                 "csv streams every matching row as CSV (as does Accept: text/csv); "
-                "references become slugs and lists are joined with ;."
+                "references become slugs and lists are joined with ;. A cell that starts "
+                "with =, +, -, @, a tab or a carriage return is prefixed with ' so that "
+                "spreadsheets show it as text (CSV injection)."
             )
             parameter["example"] = "csv"
         return parameters

@@ -1,20 +1,28 @@
 """Response shapes: list rows, and richer details that extend them.
 
-Declared fields describe each shape for the OpenAPI schema; ``row()`` builds
-the same dict straight from a ``values()`` row (see ``querysets/rows.py``). A
-DRF field walk costs microseconds per value, which would dominate a 500-row
-page; the schema conformance run in tests/api/test_schema_fuzz.py keeps the
-declared fields and ``row()`` in step.
+Each field is declared here once: ``rows.plan()`` derives from these classes the
+``values()`` columns, the to-many parts and the row builder (see ``rows.py``), and
+drf-spectacular the schema. A field added here is in the API.
 """
 
 from datetime import date
-from typing import Any
 
 from rest_framework import serializers
 
-from libya.desk.models import Actor, Claim, DatePrecision, Deletion, Event, Participation
-
-PASSAGE_CHARS = 300
+from libya.desk.api.rows import Counted, DerivedText, Part, Searched, plan
+from libya.desk.models import (
+    Actor,
+    Affiliation,
+    Alias,
+    Article,
+    Claim,
+    ClaimLink,
+    DatePrecision,
+    Deletion,
+    Event,
+    Participation,
+)
+from libya.desk.models.claims import PASSAGE_CHARS, passage
 
 
 def date_label(day: date | None, precision: str) -> str | None:
@@ -28,22 +36,17 @@ def date_label(day: date | None, precision: str) -> str | None:
     return day.isoformat()
 
 
-def ref(row: dict, prefix: str, label: str) -> dict | None:
-    """The ``{slug, <label>}`` reference stored flat as ``<prefix>__slug``; None when unset."""
-    slug = row[f"{prefix}__slug"]
-    return None if slug is None else {"slug": slug, label: row[f"{prefix}__{label}"]}
+def shown_claims():
+    return Claim.objects.published()
 
 
 class RowSerializer(serializers.Serializer):
-    """Read-only shape whose representation is ``row()``, trimmed to ``context["fields"]``."""
+    """Read-only shape built by its ``rows.plan()``, trimmed to ``context["fields"]``."""
 
-    def to_representation(self, instance: Any) -> dict:
-        row = self.row(instance)
+    def to_representation(self, instance: dict) -> dict:
+        row = plan(type(self)).build(instance)
         fields = self.context.get("fields")
         return {name: row[name] for name in fields} if fields else row
-
-    def row(self, instance: Any) -> dict:
-        raise NotImplementedError
 
 
 class ActorRefSerializer(serializers.Serializer):
@@ -56,7 +59,9 @@ class TitledRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class ParticipantSerializer(ActorRefSerializer):
+class ParticipantSerializer(serializers.Serializer):
+    slug = serializers.SlugField(source="actor.slug")
+    name = serializers.CharField(source="actor.name")
     role = serializers.ChoiceField(choices=Participation.Role.choices)
 
 
@@ -67,16 +72,6 @@ class ActorSerializer(RowSerializer):
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code, or empty.")
     description = serializers.CharField()
     updated_at = serializers.DateTimeField()
-
-    def row(self, actor: dict) -> dict:
-        return {
-            "slug": actor["slug"],
-            "name": actor["name"],
-            "kind": actor["kind"],
-            "country": actor["country"],
-            "description": actor["description"],
-            "updated_at": actor["updated_at"],
-        }
 
 
 class AliasSerializer(serializers.Serializer):
@@ -91,37 +86,38 @@ class AffiliationSerializer(serializers.Serializer):
     end_date = serializers.DateField(allow_null=True)
 
 
+def _participations():
+    return Participation.objects.all()
+
+
 class ActorCountsSerializer(serializers.Serializer):
-    events = serializers.IntegerField()
-    claims_spoken = serializers.IntegerField()
-    claims_about = serializers.IntegerField()
-    articles_mentioning = serializers.IntegerField()
+    events = Counted(rows=_participations, key="actor")
+    claims_spoken = Counted(rows=shown_claims, key="speaker")
+    claims_about = Counted(
+        rows=lambda: Claim.subjects.through.objects.exclude(claim__status=Claim.Status.RETRACTED),
+        key="actor",
+    )
+    articles_mentioning = Counted(
+        rows=lambda: Article.mentioned_actors.through.objects.all(), key="actor"
+    )
 
 
 class ActorDetailSerializer(ActorSerializer):
-    aliases = AliasSerializer(many=True)
+    aliases = Part(
+        child=AliasSerializer(),
+        rows=lambda: Alias.objects.order_by("name"),
+        parent="actor",
+    )
     owner = ActorRefSerializer(allow_null=True)
     state_affiliated = serializers.BooleanField(allow_null=True)
-    affiliations = AffiliationSerializer(many=True)
-    counts = ActorCountsSerializer()
+    affiliations = Part(
+        child=AffiliationSerializer(),
+        rows=lambda: Affiliation.objects.order_by("kind", "target__name"),
+        parent="actor",
+    )
+    counts = ActorCountsSerializer(source="*")
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()
-
-    def row(self, actor: dict) -> dict:
-        return super().row(actor) | {
-            "aliases": actor["aliases"],
-            "owner": ref(actor, "owner", "name"),
-            "state_affiliated": actor["state_affiliated"],
-            "affiliations": actor["affiliations"],
-            "counts": {
-                "events": actor["event_count"],
-                "claims_spoken": actor["claims_spoken_count"],
-                "claims_about": actor["claims_about_count"],
-                "articles_mentioning": actor["articles_mentioning_count"],
-            },
-            "created_at": actor["created_at"],
-            "version": actor["version"],
-        }
 
 
 class ArticleSerializer(RowSerializer):
@@ -134,31 +130,18 @@ class ArticleSerializer(RowSerializer):
         allow_null=True, help_text="First day of the period for month or year precision."
     )
     published_precision = serializers.ChoiceField(choices=DatePrecision.choices)
-    published = serializers.CharField(
-        allow_null=True, help_text="The date as far as known: 2020-01-14, 2020-01 or 2020."
+    published = DerivedText(
+        columns=("published_on", "published_precision"),
+        compute=date_label,
+        allow_null=True,
+        help_text="The date as far as known: 2020-01-14, 2020-01 or 2020.",
     )
     source = serializers.CharField(help_text="Source document the article was imported from.")
     url = serializers.CharField()
     updated_at = serializers.DateTimeField()
-    snippet = serializers.CharField(
+    snippet = Searched(
         allow_null=True, help_text="With `search`: the best passage, matches in <mark>."
     )
-
-    def row(self, article: dict) -> dict:
-        return {
-            "slug": article["slug"],
-            "title": article["title"],
-            "publisher": ref(article, "publisher", "name"),
-            "agency": ref(article, "agency", "name"),
-            "language": article["language"],
-            "published_on": article["published_on"],
-            "published_precision": article["published_precision"],
-            "published": date_label(article["published_on"], article["published_precision"]),
-            "source": article["source"],
-            "url": article["url"],
-            "updated_at": article["updated_at"],
-            "snippet": article.get("snippet"),
-        }
 
 
 class DatedRefSerializer(TitledRefSerializer):
@@ -177,21 +160,28 @@ class ClaimRefSerializer(serializers.Serializer):
 
 class ArticleDetailSerializer(ArticleSerializer):
     body = serializers.CharField()
-    mentioned_actors = ActorRefSerializer(many=True)
-    events = DatedRefSerializer(many=True)
-    claims = ClaimRefSerializer(many=True, help_text="Claims made in it, retracted ones left out.")
+    mentioned_actors = Part(
+        child=ActorRefSerializer(),
+        rows=lambda: Article.mentioned_actors.through.objects.order_by(
+            "actor__name", "actor__slug"
+        ),
+        parent="article",
+        path="actor",
+    )
+    events = Part(
+        child=DatedRefSerializer(),
+        rows=lambda: Event.articles.through.objects.order_by("event__start_date", "event__slug"),
+        parent="article",
+        path="event",
+    )
+    claims = Part(
+        child=ClaimRefSerializer(),
+        rows=lambda: shown_claims().order_by("span_start", "id"),
+        parent="article",
+        help_text="Claims made in it, retracted ones left out.",
+    )
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()
-
-    def row(self, article: dict) -> dict:
-        return super().row(article) | {
-            "body": article["body"],
-            "mentioned_actors": article["mentioned_actors"],
-            "events": article["events"],
-            "claims": article["claims"],
-            "created_at": article["created_at"],
-            "version": article["version"],
-        }
 
 
 class EventSerializer(RowSerializer):
@@ -201,28 +191,21 @@ class EventSerializer(RowSerializer):
     start_date = serializers.DateField(allow_null=True)
     end_date = serializers.DateField(allow_null=True)
     date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
-    date = serializers.CharField(allow_null=True, help_text="Start date as far as known.")
+    date = DerivedText(
+        columns=("start_date", "date_precision"),
+        compute=date_label,
+        allow_null=True,
+        help_text="Start date as far as known.",
+    )
     place_name = serializers.CharField()
     place_country = serializers.CharField()
     parent = TitledRefSerializer(allow_null=True, help_text="The larger event this is part of.")
-    participants = ParticipantSerializer(many=True)
+    participants = Part(
+        child=ParticipantSerializer(),
+        rows=lambda: Participation.objects.order_by("role", "actor__name", "actor__slug"),
+        parent="event",
+    )
     updated_at = serializers.DateTimeField()
-
-    def row(self, event: dict) -> dict:
-        return {
-            "slug": event["slug"],
-            "title": event["title"],
-            "kind": event["kind"],
-            "start_date": event["start_date"],
-            "end_date": event["end_date"],
-            "date_precision": event["date_precision"],
-            "date": date_label(event["start_date"], event["date_precision"]),
-            "place_name": event["place_name"],
-            "place_country": event["place_country"],
-            "parent": ref(event, "parent", "title"),
-            "participants": event["participants"],
-            "updated_at": event["updated_at"],
-        }
 
 
 class ArticleRefSerializer(TitledRefSerializer):
@@ -232,21 +215,28 @@ class ArticleRefSerializer(TitledRefSerializer):
 
 class EventDetailSerializer(EventSerializer):
     description = serializers.CharField()
-    articles = ArticleRefSerializer(many=True)
-    claims = ClaimRefSerializer(many=True, help_text="Claims about it, retracted ones left out.")
-    children = DatedRefSerializer(many=True, help_text="Events that happened within it.")
+    articles = Part(
+        child=ArticleRefSerializer(),
+        rows=lambda: Event.articles.through.objects.order_by(
+            "article__published_on", "article__slug"
+        ),
+        parent="event",
+        path="article",
+    )
+    claims = Part(
+        child=ClaimRefSerializer(),
+        rows=lambda: shown_claims().order_by("said_on", "id"),
+        parent="event",
+        help_text="Claims about it, retracted ones left out.",
+    )
+    children = Part(
+        child=DatedRefSerializer(),
+        rows=lambda: Event.objects.order_by("start_date", "slug"),
+        parent="parent",
+        help_text="Events that happened within it.",
+    )
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()
-
-    def row(self, event: dict) -> dict:
-        return super().row(event) | {
-            "description": event["description"],
-            "articles": event["articles"],
-            "claims": event["claims"],
-            "children": event["children"],
-            "created_at": event["created_at"],
-            "version": event["version"],
-        }
 
 
 class ClaimSerializer(RowSerializer):
@@ -257,35 +247,27 @@ class ClaimSerializer(RowSerializer):
     speaker = ActorRefSerializer(allow_null=True, help_text="Empty when the publisher asserts it.")
     article = TitledRefSerializer()
     event = TitledRefSerializer(allow_null=True)
-    subjects = ActorRefSerializer(many=True, help_text="Actors the claim is about.")
+    subjects = Part(
+        child=ActorRefSerializer(),
+        rows=lambda: Claim.subjects.through.objects.order_by("actor__name", "actor__slug"),
+        parent="claim",
+        path="actor",
+        help_text="Actors the claim is about.",
+    )
     said_on = serializers.DateField(allow_null=True)
     said_precision = serializers.ChoiceField(choices=DatePrecision.choices)
     span_start = serializers.IntegerField(help_text="First character of the quote in the body.")
     span_end = serializers.IntegerField(help_text="Character after the quote's last.")
     updated_at = serializers.DateTimeField()
 
-    def row(self, claim: dict) -> dict:
-        return {
-            "id": claim["id"],
-            "text": claim["text"],
-            "kind": claim["kind"],
-            "status": claim["status"],
-            "speaker": ref(claim, "speaker", "name"),
-            "article": ref(claim, "article", "title"),
-            "event": ref(claim, "event", "title"),
-            "subjects": claim["subjects"],
-            "said_on": claim["said_on"],
-            "said_precision": claim["said_precision"],
-            "span_start": claim["span_start"],
-            "span_end": claim["span_end"],
-            "updated_at": claim["updated_at"],
-        }
+
+SPAN = ("article__body", "span_start", "span_end")
 
 
 class PassageSerializer(serializers.Serializer):
-    before = serializers.CharField()
-    quote = serializers.CharField()
-    after = serializers.CharField()
+    before = DerivedText(columns=SPAN, compute=lambda *span: passage(*span)[0])
+    quote = DerivedText(columns=SPAN, compute=lambda *span: passage(*span)[1])
+    after = DerivedText(columns=SPAN, compute=lambda *span: passage(*span)[2])
 
 
 class LinkedClaimSerializer(serializers.Serializer):
@@ -297,37 +279,24 @@ class LinkedClaimSerializer(serializers.Serializer):
 
 class ClaimLinkSerializer(serializers.Serializer):
     relation = serializers.CharField()
-    claim = LinkedClaimSerializer()
+    claim = LinkedClaimSerializer(source="other")
     note = serializers.CharField()
 
 
 class ClaimDetailSerializer(ClaimSerializer):
     passage = PassageSerializer(
-        help_text=f"The quote with up to {PASSAGE_CHARS} characters around."
+        source="*", help_text=f"The quote with up to {PASSAGE_CHARS} characters around."
     )
     gloss_en = serializers.CharField()
-    links = ClaimLinkSerializer(many=True, help_text="Claims it corroborates or contradicts.")
+    links = Part(
+        child=ClaimLinkSerializer(),
+        rows=lambda: ClaimLink.objects.order_by("relation", "other_id"),
+        parent="claim",
+        help_text="Claims it corroborates or contradicts.",
+    )
     status_changed_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()
-
-    def row(self, claim: dict) -> dict:
-        return super().row(claim) | {
-            "passage": _passage(claim["article__body"], claim["span_start"], claim["span_end"]),
-            "gloss_en": claim["gloss_en"],
-            "links": claim["links"],
-            "status_changed_at": claim["status_changed_at"],
-            "created_at": claim["created_at"],
-            "version": claim["version"],
-        }
-
-
-def _passage(body: str, start: int, end: int) -> dict:
-    return {
-        "before": body[max(0, start - PASSAGE_CHARS) : start],
-        "quote": body[start:end],
-        "after": body[end : end + PASSAGE_CHARS],
-    }
 
 
 DATE_AFTER = "Items on or after this date (events: any overlap)."
@@ -345,32 +314,21 @@ class TimelineItemSerializer(RowSerializer):
     date = serializers.DateField(allow_null=True)
     date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
     title = serializers.CharField(help_text="Event title or claim text.")
-    role = serializers.CharField(help_text="Role in the event, or speaker / subject of the claim.")
-
-    def row(self, item: dict) -> dict:
-        return {
-            "type": item["type"],
-            "key": item["key"],
-            "date": item["date"],
-            "date_precision": item["date_precision"],
-            "title": item["title"],
-            "role": item["role_"],
-        }
+    role = serializers.CharField(
+        source="role_", help_text="Role in the event, or speaker / subject of the claim."
+    )
 
 
 class DeletionSerializer(RowSerializer):
     resource = serializers.ChoiceField(choices=Deletion.Resource.choices)
     key = serializers.CharField(help_text="Slug, or id for a claim.")
     deleted_at = serializers.DateTimeField()
-    merged_into = serializers.CharField(allow_null=True, help_text="Slug it was merged into.")
-
-    def row(self, deletion: dict) -> dict:
-        return {
-            "resource": deletion["resource"],
-            "key": deletion["key"],
-            "deleted_at": deletion["deleted_at"],
-            "merged_into": deletion["merged_into"] or None,
-        }
+    merged_into = DerivedText(
+        columns=("merged_into",),
+        compute=lambda slug: slug or None,
+        allow_null=True,
+        help_text="Slug it was merged into.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -10,7 +10,10 @@ and afterwards binds the key into the saved SQL.
 
 The rows come back exactly as the queryset would yield them: the same
 columns, the same database converters (JSON decoding), the same
-unpacking of the JSON parts as ``rows.DetailRows``.
+unpacking of the JSON parts as ``rows.DetailRows``. This reads compiler internals
+(``select``, ``get_converters``), so it is used only on the Django version it is
+tested against (``TESTED_DJANGO``); on any other the views take the queryset path,
+and tests/api/test_common.py compares the two for every resource and detail shape.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import django
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import QuerySet
 
-from libya.desk.querysets import rows
+from libya.desk.api import rows
+
+TESTED_DJANGO = (5, 2)
 
 # Stand-ins for the key while compiling: a value the key's field accepts, and
 # that no other parameter of a detail query plausibly equals (checked below).
@@ -43,6 +49,8 @@ class DetailStatement:
     def compile(cls, queryset: QuerySet, lookup: str) -> DetailStatement | None:
         """The statement for ``queryset.filter(<lookup>=key)``, or None if it cannot be cached."""
         marker = MARKERS.get(lookup)
+        if django.VERSION[:2] != TESTED_DJANGO:
+            return None
         if marker is None or queryset._iterable_class is not rows.DetailRows:
             return None
         filtered = queryset.filter(**{lookup: marker})
@@ -79,8 +87,7 @@ class DetailStatement:
         if found is None:
             return None
         row = dict(zip(self.names, self._convert(list(found), connection), strict=True))
-        rows.unpack_parts([row])
-        return row
+        return rows.unpack_parts(row)
 
     def _convert(self, values: list, connection) -> list:
         # Django's compiler.apply_converters() would do this, but the compiler is bound

@@ -2,7 +2,7 @@
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -10,7 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework import routers
 
-from libya.desk.api import views
+from libya.desk.api import errors, views
 
 router = routers.DefaultRouter()
 router.register("articles", views.ArticleViewSet, basename="article")
@@ -33,4 +33,6 @@ urlpatterns = [
         name="redoc",
     ),
     path("", include(router.urls)),
+    # Whatever the router does not match is a JSON 404 too, in development as in production.
+    re_path(r"", errors.no_such_resource),
 ]

@@ -1,4 +1,4 @@
-"""Read-only viewsets: configuration on top of one shared base."""
+"""Read-only viewsets: declarations on top of a few behaviours, each a mixin."""
 
 from __future__ import annotations
 
@@ -10,23 +10,22 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import conditional_page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from libya.desk.api import backends, filters
 from libya.desk.api import serializers as s
-from libya.desk.api.errors import api_exception_handler
 from libya.desk.api.pagination import KeysetPagination, OffsetPagination
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
+from libya.desk.api.rows import plan
 from libya.desk.api.schema import DeskAutoSchema
 from libya.desk.api.statements import DetailStatement
 from libya.desk.models import Actor, Article, Claim, Deletion, Event
-from libya.desk.querysets import actor_timeline
+from libya.desk.models.claims import actor_timeline
 
 JAN_2020 = [OpenApiExample("from", "2020-01-01"), OpenApiExample("until", "2020-01-31")]
 CACHE_SECONDS = 60
@@ -35,7 +34,7 @@ CSV_CHUNK = 1000
 
 
 class DeskAPIMixin:
-    """HTTP behaviour of every API view: JSON errors, NUL refusal, caching, throttling."""
+    """HTTP behaviour of every API view: NUL refusal, JSON errors, caching, no transaction."""
 
     pagination_class = KeysetPagination
     schema = DeskAutoSchema()
@@ -46,14 +45,11 @@ class DeskAPIMixin:
         # per request (BEGIN/COMMIT), and CSV streams outlive the view anyway.
         return transaction.non_atomic_requests(super().as_view(*args, **kwargs))
 
-    def get_throttles(self) -> list:
-        # Read at request time, so that settings overrides (tests) take effect.
-        return [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES]
-
-    def get_exception_handler(self):
-        return api_exception_handler
-
     def initial(self, request: Request, *args, **kwargs) -> None:
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # Before content negotiation, which would answer 404 to `format=csv` first.
+            raise MethodNotAllowed(request.method)
         reject_nul_bytes(request)
         super().initial(request, *args, **kwargs)
 
@@ -68,27 +64,35 @@ class DeskAPIMixin:
         return cache_headers(response)
 
 
-# ETag from a hash of the body, and 304 when If-None-Match matches it.
-@method_decorator(conditional_page, name="dispatch")
-class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
-    """Shared list behaviour: filters, strict ordering, keyset pages, facets, CSV."""
+class RowsMixin:
+    """Lists and details as dict rows planned from the serializers (see ``rows.py``)."""
 
-    filter_backends = [
-        backends.DeskFilterBackend,
-        backends.StrictOrderingFilter,
-        backends.ListOptionsBackend,
-    ]
     detail_serializer_class: type[s.RowSerializer]
-    facet_fields: dict[str, str] = {}
-    search_ordering: list[str] | None = None
+
+    def get_serializer_class(self) -> type[s.RowSerializer]:
+        if self.action == "retrieve":
+            return self.detail_serializer_class
+        return self.serializer_class
 
     def get_queryset(self) -> QuerySet:
-        """API rows from the model's QuerySet: ``for_api()``, or ``for_api_detail()``."""
-        objects = self.queryset.model.objects
-        return objects.for_api_detail() if self.action == "retrieve" else objects.for_api()
+        detail = self.action == "retrieve"
+        return plan(self.get_serializer_class()).rows(self.queryset.all(), detail=detail)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            context["fields"] = backends.requested(self.request, "fields", self.row_fields())
+        return context
+
+    @classmethod
+    def row_fields(cls) -> list[str]:
+        return list(plan(cls.serializer_class).names)
+
+
+class CompiledDetailMixin:
+    """Details without query parameters through a statement compiled once (statements.py)."""
 
     def get_object(self) -> dict:
-        """The detail row; without query parameters, through the class's compiled statement."""
         plain = self.action == "retrieve" and not self.request.query_params
         statement = self.detail_statement() if plain else None
         if statement is None:
@@ -100,44 +104,30 @@ class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
         return row
 
     def detail_statement(self) -> DetailStatement | None:
-        # Compiled from the first detail request without query parameters: every
-        # such request filters the same way, so they all share its SQL.
+        # Every detail request without query parameters filters the same way, so they
+        # all share the SQL compiled from the first one.
         cls = type(self)
         if "_detail_statement" not in cls.__dict__:
             queryset = self.filter_queryset(self.get_queryset())
             cls._detail_statement = DetailStatement.compile(queryset, self.lookup_field)
         return cls._detail_statement
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        if self.action == "retrieve":
-            return self.detail_serializer_class
-        return self.serializer_class
 
-    def get_serializer_context(self) -> dict:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            context["fields"] = backends.requested(self.request, "fields", self.row_fields())
-        return context
+class FacetMixin:
+    """``facet=name``: counts per value of a column over the whole filtered list."""
 
-    @classmethod
-    def row_fields(cls) -> list[str]:
-        if "_row_fields" not in cls.__dict__:
-            cls._row_fields = list(cls.serializer_class().fields)  # built once per class
-        return cls._row_fields
+    facet_fields: dict[str, str] = {}
 
-    def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
-        queryset = self.filter_queryset(self.get_queryset())
-        if request.accepted_renderer.format == "csv":
-            return self.stream_csv(queryset)
-        page = self.paginate_queryset(queryset)
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
         facets = backends.requested(request, "facet", list(self.facet_fields))
-        if facets:
+        if facets and isinstance(response, Response):
+            queryset = self.filter_queryset(self.get_queryset())
             response.data["facets"] = {name: self.facet(queryset, name) for name in facets}
         return response
 
     def facet(self, queryset: QuerySet, name: str) -> list[dict]:
-        """Rows per value of one facet over the whole filtered set, commonest first."""
+        """Rows per value of one facet, commonest first."""
         rows = (
             queryset.order_by()
             .values(value=F(self.facet_fields[name]))
@@ -146,11 +136,21 @@ class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
         )
         return list(rows)
 
+
+class CSVMixin:
+    """``format=csv`` (or Accept: text/csv) streams every matching list row."""
+
+    def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
+        if request.accepted_renderer.format == "csv":
+            return self.stream_csv(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
     def stream_csv(self, queryset: QuerySet) -> StreamingHttpResponse:
         """Every matching row, fetched in chunks through a server-side cursor."""
         serializer = self.get_serializer()
         columns = serializer.context["fields"] or self.row_fields()
-        rows = (serializer.row(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
+        build = plan(self.serializer_class).build
+        rows = (build(row) for row in queryset.iterator(chunk_size=CSV_CHUNK))
         response = StreamingHttpResponse(csv_lines(rows, columns), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
         return response
@@ -159,6 +159,26 @@ class DeskViewSet(DeskAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             return [FastJSONRenderer(), CSVRenderer()]
         return [FastJSONRenderer()]
+
+
+# ETag from a hash of the body, and 304 when If-None-Match matches it.
+@method_decorator(conditional_page, name="dispatch")
+class DeskViewSet(
+    DeskAPIMixin,
+    CSVMixin,
+    FacetMixin,
+    CompiledDetailMixin,
+    RowsMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """A resource: filters, strict ordering, keyset pages, facets, CSV, compiled details."""
+
+    filter_backends = [
+        backends.DeskFilterBackend,
+        backends.StrictOrderingFilter,
+        backends.ListOptionsBackend,
+    ]
+    search_ordering: list[str] | None = None
 
 
 def reject_nul_bytes(request: Request) -> None:
@@ -236,7 +256,8 @@ class ActorViewSet(DeskViewSet):
     def timeline(self, request: Request, slug: str) -> Response:
         """Events the actor took part in and claims it made or is the subject of, one list."""
         actor = self.get_object()
-        params = s.TimelineParamsSerializer(data=request.query_params)
+        # A plain dict: DRF reads "" in a QueryDict as "not given"; for a date it is a 400.
+        params = s.TimelineParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         items = actor_timeline(
             actor["id"],
@@ -294,8 +315,12 @@ class ClaimViewSet(DeskViewSet):
 class DeletionViewSet(DeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Records removed or merged away, oldest first, so that mirrors can drop them."""
 
-    queryset = Deletion.objects.values("id", "resource", "key", "deleted_at", "merged_into")
+    queryset = Deletion.objects.all()
     serializer_class = s.DeletionSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return plan(self.serializer_class).rows(self.queryset.all())
+
     filterset_class = filters.DeletionFilterSet
     filter_backends = [backends.DeskFilterBackend]
     renderer_classes = [FastJSONRenderer]

@@ -6,6 +6,7 @@ from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
 from libya.desk.models.keys import DeskAPIKey, IdempotentRequest
+from libya.desk.models.suggestions import Suggestion
 
 __all__ = [
     "Actor",
@@ -20,4 +21,5 @@ __all__ = [
     "Event",
     "IdempotentRequest",
     "Participation",
+    "Suggestion",
 ]

@@ -1,22 +1,69 @@
 """Claims: statements made in an article, anchored to the exact span that backs them."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Value
+from django.db.models.functions import Cast, Trunc
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk.models.actors import Actor
 from libya.desk.models.articles import Article
-from libya.desk.models.common import Curated, DatePrecision, stamp_triggers, tracked
-from libya.desk.models.events import Event
-from libya.desk.querysets import ClaimQuerySet
+from libya.desk.models.common import (
+    Curated,
+    DatePrecision,
+    french_query,
+    newest_first,
+    overlapping,
+    stamp_triggers,
+    tracked,
+)
+from libya.desk.models.events import Event, Participation
 
 # Characters of context kept on each side of a quote, as W3C Web Annotation's
 # TextQuoteSelector does, so a span can be found again if a body is re-cleaned.
 CONTEXT_CHARS = 32
+# Characters shown around a quote (API detail, admin change form).
+PASSAGE_CHARS = 300
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> "ClaimQuerySet":
+        """Claims shown by default: everything but retracted ones."""
+        return self.exclude(status=Claim.Status.RETRACTED)
+
+    def search(self, term: str) -> "ClaimQuerySet":
+        """Claims matching a French full-text query over their text."""
+        return self.filter(search_vector=french_query(term))
+
+    def said_between(self, start: date | None, end: date | None) -> "ClaimQuerySet":
+        """Claims made within [start, end]; either bound may be open."""
+        return self.filter(overlapping(start, end, begins="said_on", ends="said_on"))
+
+    def dates(self, field_name: str, kind: str, order: str = "ASC") -> models.QuerySet:
+        """As ``QuerySet.dates()``; years are found by one indexed probe per year.
+
+        The admin's date hierarchy lists years; ``SELECT DISTINCT date_trunc('year', ...)``
+        would read every claim, while a ``LIMIT 1`` per year in the span reads a row each.
+        """
+        if kind != "year":
+            return super().dates(field_name, kind, order)
+        span = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if span["first"] is None:
+            return super().dates(field_name, kind, order)
+        years = self.annotate(datefield=Trunc(field_name, "year", output_field=models.DateField()))
+        probes = [
+            years.filter(**{f"{field_name}__year": year}).order_by().values_list("datefield")[:1]
+            for year in range(span["first"].year, span["last"].year + 1)
+        ]
+        found = probes[0].union(*probes[1:], all=True)
+        return found.values_list("datefield", flat=True).order_by(
+            "-datefield" if order == "DESC" else "datefield"
+        )
 
 
 class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
@@ -117,8 +164,8 @@ class Claim(Curated):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="claim_search"),
-            models.Index(fields=["-said_on", "-id"], name="claim_said_id"),
-            models.Index(fields=["speaker", "-said_on"], name="claim_speaker_said"),
+            models.Index(newest_first("said_on"), F("id").desc(), name="claim_said_id"),
+            models.Index(F("speaker"), newest_first("said_on"), name="claim_speaker_said"),
         ]
         triggers = stamp_triggers("claim")
 
@@ -154,6 +201,62 @@ class Claim(Curated):
         body = self.article.body
         self.prefix = body[max(0, self.span_start - CONTEXT_CHARS) : self.span_start]
         self.suffix = body[self.span_end : self.span_end + CONTEXT_CHARS]
+
+
+def passage(body: str, start: int, end: int) -> tuple[str, str, str]:
+    """The span's text with up to PASSAGE_CHARS characters of `body` before and after it."""
+    return (
+        body[max(0, start - PASSAGE_CHARS) : start],
+        body[start:end],
+        body[end : end + PASSAGE_CHARS],
+    )
+
+
+def quote_starts(body: str, quote: str) -> list[int]:
+    """Start offsets of every (possibly overlapping) occurrence of `quote` in `body`."""
+    starts, at = [], body.find(quote) if quote else -1
+    while at != -1:
+        starts.append(at)
+        at = body.find(quote, at + 1)
+    return starts
+
+
+def actor_timeline(actor_id: int, start: date | None, end: date | None) -> models.QuerySet:
+    """An actor's events and shown claims as one union of typed rows, newest first.
+
+    Rows are dicts with ``type`` (event or claim), ``key`` (event slug or claim
+    id), ``date``, ``date_precision``, ``title`` and ``role`` (the part taken in
+    the event, or ``speaker``/``subject``).
+    """
+    events = Participation.objects.filter(actor_id=actor_id).filter(
+        overlapping(start, end, begins="event__start_date", ends="event__period_end")
+    )
+    events = events.values(
+        type=Value("event"),
+        key=F("event__slug"),
+        date=F("event__start_date"),
+        date_precision=F("event__date_precision"),
+        title=F("event__title"),
+        role_=F("role"),
+    )
+    claims = Claim.objects.published().said_between(start, end)
+    spoken = claims.filter(speaker_id=actor_id).values(**_claim_item(Value("speaker")))
+    subject_rows = Claim.subjects.through.objects.filter(claim=OuterRef("pk"), actor_id=actor_id)
+    about = claims.filter(Exists(subject_rows)).values(**_claim_item(Value("subject")))
+    return events.union(spoken, about, all=True).order_by(
+        F("date").desc(nulls_last=True), "type", "key"
+    )
+
+
+def _claim_item(role: Value) -> dict[str, models.Expression]:
+    return {
+        "type": Value("claim"),
+        "key": Cast("id", models.CharField()),
+        "date": F("said_on"),
+        "date_precision": F("said_precision"),
+        "title": F("text"),
+        "role_": role,
+    }
 
 
 class ClaimLinkManager(models.Manager):

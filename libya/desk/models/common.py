@@ -1,8 +1,14 @@
 """Pieces shared by every curated model: dates with precision, sync stamps, deletions."""
 
+import json
+from datetime import date
+
 import pghistory
 import pgtrigger
+from django.contrib.postgres.search import SearchQuery
 from django.db import models
+from django.db.models import Count, F, Q, Value, Window
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,15 +43,68 @@ class PeriodEnd(models.Func):
     output_field = models.DateField()
 
 
+# Annotation holding the size of the whole result, counted in the page's own query
+# (see ``counted_in_place``); the API's pagination reads it instead of counting again.
+EXACT_TOTAL = "_exact_total"
+
+
+def counted_in_place(queryset: models.QuerySet) -> models.QuerySet:
+    """Add ``count(*) OVER ()``: free when every row is computed anyway to be sorted.
+
+    A search ordered by a computed score (a rank, a similarity) must score every
+    match before its LIMIT; counting those rows in the same pass saves running
+    the search a second time for the count.
+    """
+    return queryset.annotate(**{EXACT_TOTAL: Window(Count("*"))})
+
+
+def french_query(term: str) -> SearchQuery:
+    """A web-style French query: stemmed words, "quoted phrases", -exclusions, OR."""
+    return SearchQuery(term, search_type="websearch", config="french")
+
+
+def overlapping(start: date | None, end: date | None, *, begins: str, ends: str) -> Q:
+    """Rows whose span [`begins`, `ends`] overlaps [start, end]; either bound may be open.
+
+    A dated point (a claim's ``said_on``) is a span whose two ends are one column.
+    """
+    window = Q()
+    if start:
+        window &= Q(**{f"{ends}__gte": start})
+    if end:
+        window &= Q(**{f"{begins}__lte": end})
+    return window
+
+
+# Undated rows sort last in either direction: a date ordering sorts on the date with
+# NULL replaced by the earliest date (newest first) or the latest (oldest first). As an
+# expression that is never NULL, it gives keyset cursors plain ranges, and indexes on
+# the same expression serve it (PostgreSQL would put NULLs first in descending order).
+UNDATED_NEWEST_FIRST = date.min
+UNDATED_OLDEST_FIRST = date.max
+
+
+def undated_last(field: str, descending: bool) -> Coalesce:
+    """The date ordering key of `field` in which undated rows come last."""
+    sentinel = UNDATED_NEWEST_FIRST if descending else UNDATED_OLDEST_FIRST
+    return Coalesce(F(field), Value(sentinel), output_field=models.DateField())
+
+
+def newest_first(field: str) -> models.OrderBy:
+    return undated_last(field, descending=True).desc()
+
+
+def estimated_rows(queryset: models.QuerySet) -> int:
+    """The planner's estimate of the rows `queryset` returns (statistics only, nothing run)."""
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
-    """Keep ``updated_at`` and ``version`` right on every write path, bulk updates included."""
+    """Keep ``updated_at`` and ``version`` right on every write path, bulk updates included,
+    and log deletions for API mirrors."""
     return [
-        pgtrigger.Trigger(
-            name=f"{name}_stamp",
-            when=pgtrigger.Before,
-            operation=pgtrigger.Update,
-            func="NEW.updated_at = clock_timestamp(); NEW.version = OLD.version + 1; RETURN NEW;",
-        ),
+        version_trigger(name),
         pgtrigger.Trigger(
             name=f"{name}_deletion",
             when=pgtrigger.After,
@@ -56,6 +115,16 @@ def stamp_triggers(name: str) -> list[pgtrigger.Trigger]:
             ),
         ),
     ]
+
+
+def version_trigger(name: str) -> pgtrigger.Trigger:
+    """Raise ``version`` and stamp ``updated_at`` on every update, by any write path."""
+    return pgtrigger.Trigger(
+        name=f"{name}_stamp",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        func="NEW.updated_at = clock_timestamp(); NEW.version = OLD.version + 1; RETURN NEW;",
+    )
 
 
 def _deletion_key(name: str) -> str:

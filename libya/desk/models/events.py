@@ -1,5 +1,7 @@
 """Events: what happened or was announced, who took part, and which articles report it."""
 
+from datetime import date
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -12,10 +14,22 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     PeriodEnd,
+    french_query,
+    newest_first,
+    overlapping,
     stamp_triggers,
     tracked,
 )
-from libya.desk.querysets import EventQuerySet
+
+
+class EventQuerySet(models.QuerySet):
+    def between(self, start: date | None, end: date | None) -> "EventQuerySet":
+        """Events whose span overlaps [start, end]; either bound may be open."""
+        return self.filter(overlapping(start, end, begins="start_date", ends="period_end"))
+
+    def search(self, term: str) -> "EventQuerySet":
+        """Events matching a French full-text query over title, place and description."""
+        return self.filter(search_vector=french_query(term))
 
 
 class EventManager(models.Manager.from_queryset(EventQuerySet)):
@@ -97,7 +111,7 @@ class Event(Curated):
             GinIndex(fields=["search_vector"], name="event_search"),
             models.Index(fields=["start_date", "period_end"], name="event_period"),
             # The API's default order, so that keyset pages read the index at any depth.
-            models.Index(fields=["-start_date", "slug"], name="event_date_slug"),
+            models.Index(newest_first("start_date"), F("slug"), name="event_date_slug"),
             models.Index(fields=["place_name"], name="event_place"),
         ]
         constraints = [

@@ -30,9 +30,12 @@ class Command(TrackedCommand):
         for source, claims in report.unanchored.items():
             ids = ", ".join(str(claim.pk) for claim in claims)
             self.stderr.write(f"{source}: claims whose text is no longer in the body: {ids}")
+        for source in report.suggestions_failed:
+            self.stderr.write(f"{source}: imported, but suggesting claims failed (see the log)")
         self.stdout.write(
             f"{len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged"
+            f"{len(report.unchanged)} unchanged; "
+            f"{sum(report.suggested.values())} suggestions proposed"
         )
 
     def _show_stripped(self, report: ingest.ImportReport) -> None:

@@ -4,7 +4,7 @@
 ``text`` builds the vocabulary and sentences, ``rows`` the rows of every table.
 """
 
-from libya.desk.synthetic.rows import TIERS, Tier
-from libya.desk.synthetic.text import MARKERS
+from synthetic.rows import TIERS, Tier
+from synthetic.text import MARKERS
 
 __all__ = ["MARKERS", "TIERS", "Tier"]

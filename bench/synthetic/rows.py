@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
-from libya.desk.synthetic import text
-from libya.desk.synthetic.text import MARKERS, Vocabulary
+from synthetic import text
+from synthetic.text import MARKERS, Vocabulary
 
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
 FIRST_DAY = date(2011, 2, 15)

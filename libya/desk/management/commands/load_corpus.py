@@ -1,5 +1,5 @@
-"""``manage.py loaddata``, stricter for the desk: its rows are validated before they are saved,
-and a row that cannot be loaded is named by its natural key.
+"""``manage.py load_corpus``: Django's ``loaddata``, stricter for the desk. Its rows are
+validated before they are saved, and a row that cannot be loaded is named by its natural key.
 
 Django saves fixture rows raw, so a claim whose text is not its article's span, or a
 value outside a field's choices, would load without a word; and it names a failing

@@ -26,7 +26,7 @@ from libya.desk.models import (
     Event,
     Participation,
 )
-from libya.desk.synthetic.rows import Corpus
+from synthetic.rows import Corpus
 
 SECONDARY_INDEXES = """
 SELECT c.relname, i.relname, pg_get_indexdef(x.indexrelid)

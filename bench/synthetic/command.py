@@ -1,13 +1,13 @@
-"""Fill the database with a deterministic synthetic corpus for load tests."""
+"""``bench/generate_corpus.py``: fill the database with a deterministic synthetic corpus."""
 
 from argparse import SUPPRESS
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from libya.desk.synthetic import MARKERS, TIERS
-from libya.desk.synthetic.load import CorpusNotEmpty, load_corpus
-from libya.desk.synthetic.rows import Corpus
+from synthetic import MARKERS, TIERS
+from synthetic.load import CorpusNotEmpty, load_corpus
+from synthetic.rows import Corpus
 
 
 class Command(BaseCommand):

@@ -1,0 +1,60 @@
+"""Counts of a list: exact up to a limit, the planner's estimate beyond, in the page's query.
+
+Counting a million claims reads them all. The count is exact up to ``LIMIT`` rows and
+the planner's estimate beyond (flagged as such); on the first page it rides along as a
+column of the page's own query, which saves a round trip.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import models
+from django.db.models.expressions import RawSQL
+
+from libya.desk.models.common import EXACT_TOTAL, estimated_rows
+
+LIMIT = 10_000
+# Annotation carrying the capped count on every row of a first page.
+BOUNDED_TOTAL = "_bounded_total"
+
+
+def count(queryset: models.QuerySet) -> tuple[int, bool]:
+    """(count, is_estimate) in its own query."""
+    if queryset.query.combinator:
+        return queryset.count(), False
+    return _estimated(queryset, _bounded(queryset).count())
+
+
+def _bounded(queryset: models.QuerySet) -> models.QuerySet:
+    return queryset.order_by().values("pk")[: LIMIT + 1]
+
+
+def _estimated(queryset: models.QuerySet, exact: int) -> tuple[int, bool]:
+    if exact <= LIMIT:
+        return exact, False
+    return max(estimated_rows(queryset), exact), True
+
+
+def with_total(queryset: models.QuerySet) -> models.QuerySet:
+    """The queryset with the capped count as a constant column, saving a round trip."""
+    if queryset.query.combinator or EXACT_TOTAL in queryset.query.annotations:
+        return queryset
+    try:
+        sql, params = _bounded(queryset).query.sql_with_params()
+    except EmptyResultSet:
+        return queryset
+    # Django has no expression for a scalar subquery over a sliced queryset's count.
+    total = RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS bounded", params)
+    return queryset.annotate(**{BOUNDED_TOTAL: total})
+
+
+def of_page(queryset: models.QuerySet, rows: list[dict], start: int) -> tuple[int, bool]:
+    """The count carried by a page's rows (taken out of them), or counted apart."""
+    exact = [row.pop(EXACT_TOTAL, None) for row in rows]
+    bounded = [row.pop(BOUNDED_TOTAL, None) for row in rows]
+    if exact and exact[0] is not None:
+        return exact[0], False
+    if bounded and bounded[0] is not None:
+        return _estimated(queryset, bounded[0])
+    if not rows and start == 0:
+        return 0, False
+    # A page past the end (or a union) carries no count.
+    return count(queryset)

@@ -1,0 +1,139 @@
+"""Which desk actors the body names, and where: known aliases and metonymies."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from libya.desk.extraction.types import ActorRef, Mention
+from libya.desk.ingest import MAX_ALIAS_WORDS, aliases_in
+from libya.desk.models import Alias
+
+# The same words desk_fold (migration 0001) keeps: runs of letters and digits.
+WORD = re.compile(r"[^\W_]+")
+
+# A capital names its state when the state acts ("Ankara refuse", "selon Paris").
+# Tripoli is left out: in a civil war over it, the city names a camp, not the state.
+CAPITALS = {
+    "Moscou": "Russie",
+    "Ankara": "Turquie",
+    "Paris": "France",
+    "Berlin": "Allemagne",
+    "Rome": "Italie",
+    "Washington": "États-Unis",
+    "Le Caire": "Égypte",
+    "Doha": "Qatar",
+    "Abou Dhabi": "Émirats arabes unis",
+    "Riyad": "Arabie saoudite",
+    "Londres": "Royaume-Uni",
+    "Pékin": "Chine",
+    "Alger": "Algérie",
+    "Tunis": "Tunisie",
+    "Bruxelles": "Union européenne",
+    "Maison Blanche": "États-Unis",
+}
+# Nationality words name their state ("les Américains", "le ministre turc", "franco-russe"):
+# the curated corpus counts them as mentions of the state. Masculine singular forms;
+# the inflected forms are derived below.
+DEMONYMS = {
+    "russe": "Russie",
+    "turc": "Turquie",
+    "turco": "Turquie",
+    "français": "France",
+    "franco": "France",
+    "allemand": "Allemagne",
+    "américain": "États-Unis",
+    "libyen": "Libye",
+    "égyptien": "Égypte",
+    "italien": "Italie",
+    "qatari": "Qatar",
+    "émirati": "Émirats arabes unis",
+    "saoudien": "Arabie saoudite",
+}
+
+
+def _inflected(demonyms: dict[str, str]) -> dict[str, str]:
+    forms = {}
+    for word, state in demonyms.items():
+        feminine = {"turc": "turque", "français": "française"}.get(
+            word, word + ("ne" if word.endswith("en") else "" if word.endswith("e") else "e")
+        )
+        for form in {word, feminine}:
+            forms[form] = state
+            forms[form if form.endswith("s") else form + "s"] = state
+    return forms
+
+
+PEOPLES = _inflected(DEMONYMS)
+
+
+def fold(text: str) -> str:
+    """desk_fold in Python: accents, ligatures and case aside, punctuation as single spaces."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    bare = bare.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
+    return " ".join(WORD.findall(bare.lower()))
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    folded: str
+
+
+def words(body: str) -> list[Word]:
+    return [Word(m.start(), m.end(), fold(m.group())) for m in WORD.finditer(body)]
+
+
+def find_mentions(body: str) -> list[Mention]:
+    """Known aliases and metonymies, overlaps resolved to the longest ("RT France" is RT)."""
+    tokens = words(body)
+    known = _alias_table(body, extra=set(CAPITALS.values()) | set(PEOPLES.values()))
+    candidates = _runs(tokens, known, known_alias=True)
+    for table in (CAPITALS, PEOPLES):
+        names = {fold(name): known.get(fold(target)) for name, target in table.items()}
+        found = _runs(tokens, {k: v for k, v in names.items() if v}, known_alias=False)
+        # Capitals are proper names: "paris" in lower case is not Paris.
+        candidates += [m for m in found if table is PEOPLES or body[m.start].isupper()]
+    return _longest_first(candidates)
+
+
+def _alias_table(body: str, extra: set[str]) -> dict[str, tuple[ActorRef, str]]:
+    """Folded alias -> (actor, kind), for the aliases in the body and the states named in extra."""
+    folded_extra = [fold(name) for name in extra]
+    rows = aliases_in(body).values_list("folded", "actor__slug", "actor__name", "actor__kind")
+    wanted = Alias.objects.filter(folded__in=folded_extra).values_list(
+        "folded", "actor__slug", "actor__name", "actor__kind"
+    )
+    table = {}
+    for folded, slug, name, kind in [*rows.order_by("actor_id"), *wanted.order_by("actor_id")]:
+        table.setdefault(folded, (ActorRef(slug, name), kind))
+    return table
+
+
+def _runs(tokens: list[Word], table: dict, known_alias: bool) -> list[Mention]:
+    found = []
+    for i in range(len(tokens)):
+        for n in range(1, MAX_ALIAS_WORDS + 1):
+            if i + n > len(tokens):
+                break
+            key = " ".join(t.folded for t in tokens[i : i + n])
+            hit = table.get(key)
+            if hit is not None and len(key) >= 2:
+                actor, kind = hit
+                found.append(Mention(tokens[i].start, tokens[i + n - 1].end, actor, kind, known_alias))
+    return found
+
+
+def _longest_first(candidates: list[Mention]) -> list[Mention]:
+    kept: list[Mention] = []
+    by_length = sorted(candidates, key=lambda m: (-(m.end - m.start), not m.known_alias, m.start))
+    for mention in by_length:
+        if all(mention.end <= k.start or k.end <= mention.start for k in kept):
+            kept.append(mention)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def mention_in(mentions: list[Mention], start: int, end: int) -> list[Mention]:
+    """The mentions lying inside [start, end)."""
+    return [m for m in mentions if start <= m.start and m.end <= end]

@@ -1,0 +1,63 @@
+"""Rules that need no model: quotation marks, dates against a publication date."""
+
+from datetime import date
+
+import pytest
+
+from libya.desk.extraction import dates, quotes
+
+WEDNESDAY = date(2020, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hier", date(2020, 1, 14)),
+        ("avant-hier", date(2020, 1, 13)),
+        ("la veille", date(2020, 1, 14)),
+        ("lundi", date(2020, 1, 13)),
+        ("mardi matin", date(2020, 1, 14)),
+        ("mercredi", date(2020, 1, 15)),
+        ("mercredi dernier", date(2020, 1, 8)),
+        ("dimanche 12 janvier", date(2020, 1, 12)),
+        ("le 28 décembre", date(2019, 12, 28)),
+        ("le 1er février 2020", date(2020, 2, 1)),
+    ],
+)
+def test_relative_and_explicit_days(text, expected):
+    found = dates.find_dates(text, WEDNESDAY, "day")
+    assert [(d.on, d.precision) for d in found] == [(expected, "day")]
+
+
+def test_weekday_needs_a_publication_day():
+    assert dates.find_dates("lundi", date(2020, 1, 1), "month") == []
+    assert dates.find_dates("hier", None, "day") == []
+
+
+def test_month_and_year():
+    found = dates.find_dates("en septembre 2016", None, "unknown")
+    assert [(d.on, d.precision) for d in found] == [(date(2016, 9, 1), "month")]
+
+
+def test_own_day():
+    found = dates.own_dates("a fait savoir ce 14 janvier à l'agence", WEDNESDAY, "day")
+    assert [d.on for d in found] == [date(2020, 1, 14)]
+
+
+def test_quotes_of_every_kind():
+    body = 'Il a dit « oui », puis "non", “peut-être” et ‹ jamais ›.'
+    found, unclosed = quotes.find_quotes(body)
+    assert [body[q.start : q.end] for q in found] == ["oui", "non", "peut-être", "jamais"]
+    assert unclosed == []
+
+
+def test_a_quote_never_crosses_a_paragraph():
+    body = "« Début sans fin\n\nAutre paragraphe » ici."
+    found, unclosed = quotes.find_quotes(body)
+    assert found == []
+    assert unclosed == [0]
+
+
+def test_inch_marks_are_not_quotes():
+    found, unclosed = quotes.find_quotes('Un écran de 15" et un autre.')
+    assert (found, unclosed) == ([], [])
