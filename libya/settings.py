@@ -198,9 +198,7 @@ REST_FRAMEWORK = {
     # Programs write with an API key acting for a user (Authorization: Api-Key ...); the
     # user's model permissions decide what it may change: Editors write, others read.
     "DEFAULT_AUTHENTICATION_CLASSES": ["libya.desk.api.keys.APIKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
-    ],
+    "DEFAULT_PERMISSION_CLASSES": ["libya.desk.api.keys.EditorsWrite"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     # JSON bodies {status, detail, errors?} for every API error, database faults included.

@@ -9,7 +9,7 @@ small piece the library leaves to its users.
 from datetime import timedelta
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
@@ -55,3 +55,16 @@ def touch(api_key: DeskAPIKey) -> None:
     if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
         DeskAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
+
+
+class EditorsWrite(permissions.DjangoModelPermissions):
+    """Anyone reads; a write needs a key whose user holds the model's add/change/delete right.
+
+    DRF's ``DjangoModelPermissionsOrAnonReadOnly`` asks every view for a queryset even to
+    read; views without one (the schema, health checks) only ever read.
+    """
+
+    def has_permission(self, request: Request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -202,6 +203,11 @@ class WritableResource(WritableMixin):
         return self.detail_serializer_class(rows.get()).data
 
 
+class LinkPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 500
+
+
 class LinkViewSet(
     DeskAPIMixin,
     WritableMixin,
@@ -211,7 +217,7 @@ class LinkViewSet(
 ):
     """A small record that ties two others (alias, participation, claim link), by id."""
 
-    pagination_class = OffsetPagination
+    pagination_class = LinkPagination
     renderer_classes = [FastJSONRenderer]
     lookup_value_regex = "[0-9]+"
     lookup_example = 1
