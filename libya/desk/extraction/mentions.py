@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from libya.desk.extraction.types import ActorRef, Mention
-from libya.desk.ingest import MAX_ALIAS_WORDS, aliases_in
+from libya.desk import ingest
 from libya.desk.models import Alias
 
 # The same words desk_fold (migration 0001) keeps: runs of letters and digits.
@@ -101,7 +101,7 @@ def find_mentions(body: str) -> list[Mention]:
 def _alias_table(body: str, extra: set[str]) -> dict[str, tuple[ActorRef, str]]:
     """Folded alias -> (actor, kind), for the aliases in the body and the states named in extra."""
     folded_extra = [fold(name) for name in extra]
-    rows = aliases_in(body).values_list("folded", "actor__slug", "actor__name", "actor__kind")
+    rows = ingest.aliases_in(body).values_list("folded", "actor__slug", "actor__name", "actor__kind")
     wanted = Alias.objects.filter(folded__in=folded_extra).values_list(
         "folded", "actor__slug", "actor__name", "actor__kind"
     )
@@ -114,7 +114,7 @@ def _alias_table(body: str, extra: set[str]) -> dict[str, tuple[ActorRef, str]]:
 def _runs(tokens: list[Word], table: dict, known_alias: bool) -> list[Mention]:
     found = []
     for i in range(len(tokens)):
-        for n in range(1, MAX_ALIAS_WORDS + 1):
+        for n in range(1, ingest.MAX_ALIAS_WORDS + 1):
             if i + n > len(tokens):
                 break
             key = " ".join(t.folded for t in tokens[i : i + n])
