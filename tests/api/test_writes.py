@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from procrastinate.contrib.django.models import ProcrastinateJob
 from django.core.management import call_command
 
 from libya.desk.models import Actor, Alias, Article, Claim
@@ -160,7 +161,7 @@ def test_claim_span_outside_the_body_is_a_400(writer):
     assert "span_end" in response.json()["errors"]
 
 
-def test_article_created_through_the_api_links_its_mentions(writer):
+def test_article_created_through_the_api_links_mentions_and_queues_suggestions(writer):
     actor = Actor.objects.get(slug="khalifa-haftar")
     payload = {
         "title": "Haftar à Moscou",
@@ -172,6 +173,10 @@ def test_article_created_through_the_api_links_its_mentions(writer):
     assert response.status_code == 201, response.json()
     article = Article.objects.get(slug=response.json()["slug"])
     assert actor in article.mentioned_actors.all()
+    jobs = ProcrastinateJob.objects.filter(task_name="desk.enrich_article", status="todo")
+    assert [job.args for job in jobs.filter(args__article_id=article.pk)] == [
+        {"article_id": article.pk}
+    ]
 
 
 def test_alias_round_trip_with_if_match(writer):

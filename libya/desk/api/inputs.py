@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.text import slugify
 from rest_framework import serializers
 
-from libya.desk import ingest
+from libya.desk import enrichment, ingest
 from libya.desk.models import (
     Actor,
     Alias,
@@ -128,6 +128,9 @@ class ArticleInput(ModelInput):
         validated["content_hash"] = ingest.content_hash(validated["body"].encode())
         article = super().create(validated)
         ingest.link_mentions(article)
+        # Suggestions come from the job queue, as for every other way in; the client
+        # does not wait for them.
+        enrichment.enqueue([article.pk])
         return article
 
     def update(self, article: Article, validated: dict) -> Article:
@@ -146,6 +149,7 @@ class ArticleInput(ModelInput):
                     }
                 )
             ingest.link_mentions(article)
+            enrichment.enqueue([article.pk])
         return article
 
 
