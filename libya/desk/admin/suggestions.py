@@ -79,6 +79,11 @@ class ArticleFilter(admin.RelatedOnlyFieldListFilter):
         titles = Article.objects.filter(pk__in=waiting).order_by("title")
         return [(pk, Truncator(title).chars(60)) for pk, title in titles.values_list("pk", "title")]
 
+    def has_output(self) -> bool:
+        # Django drops a filter with a single choice, and with it the filter's parameter:
+        # a link to one article's decided suggestions would then list every article's.
+        return True
+
 
 @admin.register(Suggestion)
 class SuggestionAdmin(CuratedAdmin):
