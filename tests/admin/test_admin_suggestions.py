@@ -115,6 +115,7 @@ def test_accept_with_an_edited_speaker_creates_the_claim_at_its_span(
     shown = editor_client.get(response["Location"]).content.decode()
     assert f'href="{reverse("admin:desk_claim_change", args=[claim.pk])}"' in shown
     assert f'id="suggestion-{suggestion.pk}"' not in shown
+    assert f'<span class="desk-accepted" title="accepted">{QUOTE}</span>' in shown
 
 
 def test_a_stale_accept_is_refused_and_keeps_the_editors_values(
