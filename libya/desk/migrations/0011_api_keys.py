@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desk', '0006_article_vector_inline'),
+        ('desk', '0010_editors_see_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
