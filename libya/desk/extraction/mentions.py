@@ -8,6 +8,7 @@ from libya.desk.extraction.types import ActorRef, Mention
 from libya.desk.ingest import MAX_ALIAS_WORDS, aliases_in
 from libya.desk.models import Alias
 
+CHUNK_CHARS = 4000
 # The same words desk_fold (migration 0001) keeps: runs of letters and digits.
 WORD = re.compile(r"[^\W_]+")
 
@@ -100,15 +101,34 @@ def find_mentions(body: str) -> list[Mention]:
 
 def _alias_table(body: str, extra: set[str]) -> dict[str, tuple[ActorRef, str]]:
     """Folded alias -> (actor, kind), for the aliases in the body and the states named in extra."""
+    columns = ("folded", "actor__slug", "actor__name", "actor__kind")
+    rows = []
+    for chunk in _chunks(body):
+        rows += aliases_in(chunk).order_by("actor_id").values_list(*columns)
     folded_extra = [fold(name) for name in extra]
-    rows = aliases_in(body).values_list("folded", "actor__slug", "actor__name", "actor__kind")
-    wanted = Alias.objects.filter(folded__in=folded_extra).values_list(
-        "folded", "actor__slug", "actor__name", "actor__kind"
-    )
+    rows += Alias.objects.filter(folded__in=folded_extra).order_by("actor_id").values_list(*columns)
     table = {}
-    for folded, slug, name, kind in [*rows.order_by("actor_id"), *wanted.order_by("actor_id")]:
+    for folded, slug, name, kind in rows:
         table.setdefault(folded, (ActorRef(slug, name), kind))
     return table
+
+
+def _chunks(body: str) -> list[str]:
+    """The body in pieces of about CHUNK_CHARS, cut at line breaks (else at spaces).
+
+    The word-run query slices an array of the text's words once per run, which
+    grows with the square of the text's length: a long body is asked piece by
+    piece. No alias spans a paragraph, so nothing is lost at a line break.
+    """
+    pieces, at = [], 0
+    while at < len(body):
+        end = min(at + CHUNK_CHARS, len(body))
+        if end < len(body):
+            cut = body.rfind("\n", at, end)
+            end = cut if cut > at else max(body.rfind(" ", at, end), at + CHUNK_CHARS)
+        pieces.append(body[at:end])
+        at = end
+    return pieces
 
 
 def _runs(tokens: list[Word], table: dict, known_alias: bool) -> list[Mention]:

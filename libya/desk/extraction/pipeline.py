@@ -22,11 +22,13 @@ class Article:
     def __init__(self, body: str, published: date | None, precision: str) -> None:
         self.body, self.published, self.precision = body, published, precision
         self.doc = nlp.pipeline()(body)
+        self._token_starts = [t.idx for t in self.doc]
         self.mentions = mentions.find_mentions(body)
         self.quotes, self.unclosed = quotes.find_quotes(body)
+        self._quote_opens = [q.open_at for q in self.quotes]
         self.resolver = Resolver()
         self._starts = [m.start for m in self.mentions]
-        self._entities = {e.start: e for e in self.doc.ents}
+        self._entity_of = {i: e for e in self.doc.ents for i in range(e.start, e.end)}
         self.persons = self._persons()
         self.mentions = sorted(self.mentions + self._derived_mentions(), key=lambda m: m.start)
         self._starts = [m.start for m in self.mentions]
@@ -39,10 +41,12 @@ class Article:
         return None
 
     def mentions_between(self, start: int, end: int) -> list[Mention]:
-        return mentions.mention_in(self.mentions, start, end)
+        first = bisect.bisect_left(self._starts, start)
+        last = bisect.bisect_left(self._starts, end)
+        return [m for m in self.mentions[first:last] if m.end <= end]
 
     def entity_covering(self, token):
-        return next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
+        return self._entity_of.get(token.i)
 
     def actor_for_entity(self, entity) -> ActorRef:
         inside = self.mentions_between(entity.start_char, entity.end_char)
@@ -51,8 +55,15 @@ class Article:
         kind = Actor.Kind.PERSON if entity.label_ == "PER" else None
         return self.resolver.resolve(entity.text, kind)[0]
 
+    def quotes_between(self, start: int, end: int) -> list:
+        """The quotations that overlap [start, end)."""
+        first = max(0, bisect.bisect_right(self._quote_opens, start) - 1)
+        last = bisect.bisect_left(self._quote_opens, end)
+        return [q for q in self.quotes[first:last] if q.close_at >= start]
+
     def in_quote(self, at: int) -> bool:
-        return any(q.open_at <= at <= q.close_at for q in self.quotes)
+        index = bisect.bisect_right(self._quote_opens, at) - 1
+        return index >= 0 and at <= self.quotes[index].close_at
 
     def _persons(self) -> list[tuple[int, ActorRef]]:
         """People named outside quotations, in order: desk persons and the NER's."""
@@ -71,27 +82,22 @@ class Article:
                 actor = self.resolver.resolve(name, Actor.Kind.PERSON)[0]
                 found.append((entity.start_char, actor, entity.end_char))
         ordered = sorted(found, key=lambda p: p[0])
-        subjects = self._subject_phrases()
+        subjects = self._subject_tokens()
         self.subject_persons = [
-            (start, actor)
-            for start, actor, _ in ordered
-            if any(s <= start < e for s, e in subjects)
+            (start, actor) for start, actor, _ in ordered if self._token_index(start) in subjects
         ]
         return [(start, actor) for start, actor, _ in ordered]
 
-    def _subject_phrases(self) -> list[tuple[int, int]]:
-        """Where the subjects are, appositions included ("Le porte-parole, Dmitri Peskov, a")."""
-        phrases = []
+    def _subject_tokens(self) -> set[int]:
+        """The tokens of subjects, appositions included ("Le porte-parole, Dmitri Peskov, a")."""
+        inside = set()
         for token in self.doc:
             if token.dep_.startswith("nsubj"):
-                kept = [token] + [
-                    t
-                    for c in token.children
-                    if c.dep_ not in ("acl:relcl", "acl", "punct")
-                    for t in c.subtree
-                ]
-                phrases.append((min(t.idx for t in kept), max(t.idx + len(t) for t in kept)))
-        return phrases
+                inside.add(token.i)
+                for child in token.children:
+                    if child.dep_ not in ("acl:relcl", "acl", "punct"):
+                        inside.update(t.i for t in child.subtree)
+        return inside
 
     def _derived_mentions(self) -> list[Mention]:
         """Actors named through others: "les forces de Haftar", "le Parlement … à Tobrouk"."""
@@ -135,19 +141,20 @@ class Article:
         )
 
     def persons_between(self, start: int, end: int) -> list[tuple[int, ActorRef]]:
-        return [p for p in self.persons if start <= p[0] < end]
+        first = bisect.bisect_left(self.persons, start, key=lambda p: p[0])
+        last = bisect.bisect_left(self.persons, end, key=lambda p: p[0])
+        return self.persons[first:last]
 
     def last_person_before(self, at: int) -> ActorRef | None:
-        earlier = [actor for pos, actor in self.persons if pos < at]
-        return earlier[-1] if earlier else None
+        index = bisect.bisect_left(self.persons, at, key=lambda p: p[0])
+        return self.persons[index - 1][1] if index else None
 
     def sentence_at(self, at: int):
         token = self.doc[max(0, self._token_index(at))]
         return token.sent
 
     def _token_index(self, at: int) -> int:
-        starts = [t.idx for t in self.doc]
-        return bisect.bisect_right(starts, at) - 1
+        return max(0, bisect.bisect_right(self._token_starts, at) - 1)
 
 
 def extract(body: str, published: date | None = None, published_precision: str = "day") -> Extraction:
@@ -176,8 +183,8 @@ def _claims(article: Article) -> list[Proposal]:
     found = []
     for sentence in article.doc.sents:
         candidates = []
-        for quote in article.quotes:
-            if sentence.start_char <= quote.open_at < sentence.end_char:
+        for quote in article.quotes_between(sentence.start_char, sentence.end_char):
+            if sentence.start_char <= quote.open_at:
                 candidates.append((quote.open_at, "quote", quote))
         for report in reported.find_reports(sentence):
             candidates.append((report.start, "report", report))
@@ -212,9 +219,7 @@ def _quote(article, speakers, quote, sentence) -> Proposal:
 
 
 def _report(article, speakers, report, sentence, found) -> Proposal | None:
-    if report.end <= report.start or any(
-        q.open_at < report.end and report.start - 2 <= q.close_at for q in article.quotes
-    ):
+    if report.end <= report.start or article.quotes_between(report.start - 2, report.end):
         return None  # the quotation it touches carries the statement
     if any(p.start < report.end and report.start < p.end for p in found):
         return None
@@ -251,7 +256,8 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
     key = (speaker.slug or speaker.name) if speaker else None
     found = datefind.find_dates(text, article.published, article.precision)
     paragraph = max(article.body.rfind("\n", 0, start), 0)
-    before = _blank(article.body, paragraph, start, [(q.open_at, q.close_at) for q in article.quotes])
+    inside = [(q.open_at, q.close_at) for q in article.quotes_between(paragraph, start)]
+    before = _blank(article.body, paragraph, start, inside)
     earlier = [
         found_date
         for found_date in datefind.find_dates(before, article.published, article.precision, paragraph)

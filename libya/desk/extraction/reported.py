@@ -108,7 +108,7 @@ def _with_source(token, sentence) -> Report | None:
             if t.idx >= end_of_source and t.pos_ in ("VERB", "AUX") and not t.dep_.startswith("acl")
         ]
         if rest and token.i - sentence.start <= 2 or rest and _comma_before(token):
-            content_start = _skip(sentence.doc.text, end_of_source, sent_end)
+            content_start = _skip(sentence, end_of_source, sent_end)
             return Report(content_start, sent_end, head, content_start, sent_end, "source")
         content_end = _trim_end(sentence, token.idx)
         return Report(sent_start, content_end, head, sent_start, content_end, "source")
@@ -150,14 +150,15 @@ def _bounds(token) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
-def _skip(text: str, start: int, end: int) -> int:
-    while start < end and text[start] in TRIM:
+def _skip(sentence, start: int, end: int) -> int:
+    text, offset = sentence.text, sentence.start_char
+    while start < end and text[start - offset] in TRIM:
         start += 1
     return start
 
 
 def _trim_end(sentence, end: int) -> int:
-    text = sentence.doc.text
-    while end > sentence.start_char and text[end - 1] in TRIM:
+    text, offset = sentence.text, sentence.start_char  # Doc.text would rebuild the whole body
+    while end > offset and text[end - 1 - offset] in TRIM:
         end -= 1
     return end

@@ -169,7 +169,9 @@ class Speakers:
 
     def _continued(self, quote, sentence):
         """« A », a lancé X, « B »: B is X's too."""
-        before = [q for q in self.article.quotes if q.close_at < quote.open_at]
+        before = [
+            q for q in self.article.quotes_between(quote.open_at - 120, quote.open_at) if q != quote
+        ]
         if not before or not self.quoted:
             return None
         between = self.article.body[before[-1].close_at + 1 : quote.open_at]
