@@ -88,12 +88,12 @@ def words(body: str) -> list[Word]:
 
 def find_mentions(body: str) -> list[Mention]:
     """Known aliases and metonymies, overlaps resolved to the longest ("RT France" is RT)."""
-    tokens = words(body)
+    runs = _word_runs(words(body))
     known = _alias_table(body, extra=set(CAPITALS.values()) | set(PEOPLES.values()))
-    candidates = _runs(tokens, known, known_alias=True)
+    candidates = _runs(runs, known, known_alias=True)
     for table in (CAPITALS, PEOPLES):
         names = {fold(name): known.get(fold(target)) for name, target in table.items()}
-        found = _runs(tokens, {k: v for k, v in names.items() if v}, known_alias=False)
+        found = _runs(runs, {k: v for k, v in names.items() if v}, known_alias=False)
         # Capitals are proper names: "paris" in lower case is not Paris.
         candidates += [m for m in found if table is PEOPLES or body[m.start].isupper()]
     return _longest_first(candidates)
@@ -131,17 +131,25 @@ def _chunks(body: str) -> list[str]:
     return pieces
 
 
-def _runs(tokens: list[Word], table: dict, known_alias: bool) -> list[Mention]:
+def _word_runs(tokens: list[Word]) -> list[tuple[str, int, int]]:
+    """Every run of 1 to MAX_ALIAS_WORDS consecutive words: (folded, start, end)."""
+    runs = []
+    for i, first in enumerate(tokens):
+        key = first.folded
+        runs.append((key, first.start, first.end))
+        for last in tokens[i + 1 : i + MAX_ALIAS_WORDS]:
+            key = f"{key} {last.folded}"
+            runs.append((key, first.start, last.end))
+    return runs
+
+
+def _runs(runs: list[tuple[str, int, int]], table: dict, known_alias: bool) -> list[Mention]:
     found = []
-    for i in range(len(tokens)):
-        for n in range(1, MAX_ALIAS_WORDS + 1):
-            if i + n > len(tokens):
-                break
-            key = " ".join(t.folded for t in tokens[i : i + n])
-            hit = table.get(key)
-            if hit is not None and len(key) >= 2:
-                actor, kind = hit
-                found.append(Mention(tokens[i].start, tokens[i + n - 1].end, actor, kind, known_alias))
+    for key, start, end in runs:
+        hit = table.get(key)
+        if hit is not None and len(key) >= 2:
+            actor, kind = hit
+            found.append(Mention(start, end, actor, kind, known_alias))
     return found
 
 

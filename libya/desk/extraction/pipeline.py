@@ -106,10 +106,18 @@ class Article:
             lower = token.lower_
             if lower in vocabulary.FORCES_NOUNS:
                 subtree = list(token.subtree)
-                named = self.persons_between(subtree[0].idx, subtree[-1].idx + len(subtree[-1].text))
-                group = self.resolver.led_group(named[0][1].slug) if named and named[0][1].slug else None
+                named = self.persons_between(
+                    subtree[0].idx, subtree[-1].idx + len(subtree[-1].text)
+                )
+                group = (
+                    self.resolver.led_group(named[0][1].slug)
+                    if named and named[0][1].slug
+                    else None
+                )
                 if group is not None:
-                    derived.append(Mention(token.idx, token.idx + len(token.text), group, "armed_group", False))
+                    derived.append(
+                        Mention(token.idx, token.idx + len(token.text), group, "armed_group", False)
+                    )
             elif lower in vocabulary.SEATED_BODIES:
                 for place in self._places_of(token):
                     seats.setdefault(f"{token.text} de {place}", token)
@@ -117,7 +125,9 @@ class Article:
         for name, token in seats.items():
             hit = found.get(mentions.fold(name))
             if hit is not None:
-                derived.append(Mention(token.idx, token.idx + len(token.text), hit[0], hit[1], False))
+                derived.append(
+                    Mention(token.idx, token.idx + len(token.text), hit[0], hit[1], False)
+                )
         return [m for m in derived if self.mention_covering(m.start, m.end) is None]
 
     def _places_of(self, token) -> set[str]:
@@ -132,7 +142,7 @@ class Article:
         }
 
     def dates_a_verb(self, found) -> bool:
-        """"a reçu hier": the date is when something was done, not part of a noun phrase."""
+        """ "a reçu hier": the date is when something was done, not part of a noun phrase."""
         first, last = self._token_index(found.start), self._token_index(found.end - 1)
         span = range(first, last + 1)
         return any(
@@ -157,7 +167,9 @@ class Article:
         return max(0, bisect.bisect_right(self._token_starts, at) - 1)
 
 
-def extract(body: str, published: date | None = None, published_precision: str = "day") -> Extraction:
+def extract(
+    body: str, published: date | None = None, published_precision: str = "day"
+) -> Extraction:
     """Proposals for one article body; reads actors, aliases and events, writes nothing."""
     messages = []
     if not body or not body.strip():
@@ -175,7 +187,9 @@ def extract(body: str, published: date | None = None, published_precision: str =
     own = _own_date(article)
     if own is not None:
         proposals.append(own)
-    return Extraction(sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions)
+    return Extraction(
+        sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions
+    )
 
 
 def _claims(article: Article) -> list[Proposal]:
@@ -260,7 +274,9 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
     before = _blank(article.body, paragraph, start, inside)
     earlier = [
         found_date
-        for found_date in datefind.find_dates(before, article.published, article.precision, paragraph)
+        for found_date in datefind.find_dates(
+            before, article.published, article.precision, paragraph
+        )
         if scene and article.dates_a_verb(found_date)
     ]
     if found:
@@ -298,9 +314,7 @@ def _events(claims: list[Proposal], article: Article) -> list[Proposal]:
         claims[index] = _with_event(claim, slug)
         if slug not in seen:
             seen.add(slug)
-            proposals.append(
-                Proposal("event", claim.start, claim.end, claim.text, 0.5, event=slug)
-            )
+            proposals.append(Proposal("event", claim.start, claim.end, claim.text, 0.5, event=slug))
     return proposals
 
 

@@ -30,11 +30,17 @@ def render(corpus_results, own_results) -> str:
 
 def _section(title: str, results, with_thresholds: bool) -> list[str]:
     summed = totals(results)
-    lines = [f"## {title}", "", "| measure | hits / total | rate | threshold |", "|---|---|---|---|"]
+    lines = [
+        f"## {title}",
+        "",
+        "| measure | hits / total | rate | threshold |",
+        "|---|---|---|---|",
+    ]
     for key, label in METRICS.items():
         tally = summed[key]
         threshold = THRESHOLDS.get(key) if with_thresholds else None
-        lines.append(f"| {label} | {tally.hits} / {tally.total} | {_rate(tally)} | {_bar(tally, threshold)} |")
+        counted = f"{tally.hits} / {tally.total}"
+        lines.append(f"| {label} | {counted} | {_rate(tally)} | {_bar(tally, threshold)} |")
     lines += ["", "### Per text", "", "| text | " + " | ".join(_short(k) for k in METRICS) + " |"]
     lines.append("|---" * (len(METRICS) + 1) + "|")
     for case, _, tallies in results:

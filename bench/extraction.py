@@ -1,0 +1,73 @@
+"""Speed and memory of ``extract`` on a ~3 KB article, once the French model is loaded.
+
+    python bench/extraction.py [--runs 50] [--size 3000]
+
+Needs DATABASE_URL with the seeded desk (``make bench-extraction`` does it all).
+The article is the longest curated body, cut at the first paragraph end after
+``--size`` characters. Prints the model's load time, p50/p95/max milliseconds per call and
+the process's resident memory (goals: p95 ≤ 300 ms, RSS ≤ 600 MB).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "libya.settings")
+
+
+def rss_mb() -> float:
+    """Resident set size now (VmRSS), and its peak (VmHWM), in MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def article(size: int) -> str:
+    from libya.desk.models import Article
+
+    body = max(Article.objects.values_list("body", flat=True), key=len)
+    cut = body.find("\n", size)
+    return body[:cut] if cut != -1 else body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--size", type=int, default=3000)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from libya.desk.extraction import extract, nlp
+
+    body = article(args.size)
+    before, _ = rss_mb()
+    started = time.perf_counter()
+    nlp.pipeline()
+    load = time.perf_counter() - started
+    extract(body)  # first call: caches warm, connection open
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        extract(body)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
+    now, peak = rss_mb()
+    print(f"article: {len(body)} characters ({len(body.encode())} bytes), {args.runs} runs")
+    print(f"model load: {load:.1f} s; RSS before load {before:.0f} MB")
+    print(
+        f"extract: p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms"
+    )
+    print(f"RSS: {now:.0f} MB (peak {peak:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
