@@ -48,6 +48,7 @@ class Case:
     mentions: set[str]
     new_actors: list[str] = field(default_factory=list)
     new_aliases: list[dict] = field(default_factory=list)
+    held_out: bool = False  # written after the rules were frozen, never used to change them
 
 
 @dataclass
@@ -243,6 +244,7 @@ def own_cases(directory: Path) -> list[Case]:
                 set(gold["mentions"]),
                 gold.get("new_actors", []),
                 gold.get("new_aliases", []),
+                gold.get("held_out", False),
             )
         )
     return cases
