@@ -160,8 +160,3 @@ def _longest_first(candidates: list[Mention]) -> list[Mention]:
         if all(mention.end <= k.start or k.end <= mention.start for k in kept):
             kept.append(mention)
     return sorted(kept, key=lambda m: m.start)
-
-
-def mention_in(mentions: list[Mention], start: int, end: int) -> list[Mention]:
-    """The mentions lying inside [start, end)."""
-    return [m for m in mentions if start <= m.start and m.end <= end]

@@ -38,7 +38,7 @@ def name_proposals(article) -> list[Proposal]:
 
 def _acts(article, at: int) -> bool:
     """A capital used as an actor: a subject, or the source of "selon"."""
-    token = article.doc[article._token_index(at)]
+    token = article.doc[article.token_index(at)]
     if token.dep_.startswith("nsubj"):
         return True
     return any(words.is_source_marker(c) for c in token.children)

@@ -122,7 +122,7 @@ class Speakers:
 
     def _incise(self, quote, sentence):
         doc = sentence.doc
-        first = self.article._token_index(quote.close_at) + 1
+        first = self.article.token_index(quote.close_at) + 1
         inverted = INVERTED_PRONOUN.match(self.article.body, quote.close_at + 1)
         if inverted and any(words.is_saying(t) for t in doc[first : first + 5]):
             return self.antecedent(quote.close_at, inverted["pronoun"]), 0.8
