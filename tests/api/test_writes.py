@@ -3,8 +3,8 @@
 from io import StringIO
 
 import pytest
-from procrastinate.contrib.django.models import ProcrastinateJob
 from django.core.management import call_command
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from libya.desk.models import Actor, Alias, Article, Claim
 from tests.factories import ActorFactory, ArticleFactory, UserFactory

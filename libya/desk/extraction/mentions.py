@@ -4,8 +4,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from libya.desk.extraction.types import ActorRef, Mention
 from libya.desk import ingest
+from libya.desk.extraction.types import ActorRef, Mention
 from libya.desk.models import Alias
 
 CHUNK_CHARS = 4000
@@ -137,7 +137,7 @@ def _word_runs(tokens: list[Word]) -> list[tuple[str, int, int]]:
     for i, first in enumerate(tokens):
         key = first.folded
         runs.append((key, first.start, first.end))
-        for last in tokens[i + 1 : i + MAX_ALIAS_WORDS]:
+        for last in tokens[i + 1 : i + ingest.MAX_ALIAS_WORDS]:
             key = f"{key} {last.folded}"
             runs.append((key, first.start, last.end))
     return runs
