@@ -120,6 +120,24 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: Redis (or Valkey) when REDIS_URL is set, shared by every worker and machine,
+# so that throttles and quotas count once across all of them; otherwise each process
+# keeps its own in local memory, which is all `make run` needs.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("DESK_CACHE_PREFIX", default="desk"),
+            # A cache that does not answer within a second is treated as down
+            # rather than holding a request thread.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Authentication
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

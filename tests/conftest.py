@@ -1,5 +1,6 @@
 """Shared pytest fixtures: the curated corpus in the test database, API and editor clients."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -57,3 +58,12 @@ def test_database_url(db) -> str:
     socket = quote(db["OPTIONS"]["host"], safe="/")
     port = db["OPTIONS"].get("port", 5432)
     return f"postgres://{user}{password}@/{db['NAME']}?host={socket}&port={port}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the whole session (never mocked); stopped at its end."""
+    from tests.servers import redis_server
+
+    with redis_server() as url:
+        yield url
