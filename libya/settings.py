@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "corsheaders",
     "axes",
     "csp",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # RateLimit fields on every answer a quota counted (libya/desk/api/throttles.py).
+    "libya.desk.api.throttles.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -214,15 +217,23 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    # Counted in the default local-memory cache, so per gunicorn worker process: the
-    # effective limit is WEB_CONCURRENCY times this rate.
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("DESK_ANON_RATE", default="120/minute")},
+    "DEFAULT_THROTTLE_CLASSES": ["libya.desk.api.throttles.QuotaThrottle"],
+    # Counted in the default cache: exact across every worker and machine with REDIS_URL,
+    # per gunicorn worker process without it (the limit is then WEB_CONCURRENCY x rate).
+    # `make run` exports a generous DESK_ANON_RATE for scripting against a local server.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("DESK_ANON_RATE", default="120/minute"),
+        "key": env.str("DESK_KEY_RATE", default="1200/minute"),
+    },
     # Proxies in front of the app whose X-Forwarded-For entries are trusted to name the
     # client. With none (0), the throttle keys on the socket's address: otherwise any
     # client could pick a fresh identity per request by sending X-Forwarded-For.
     "NUM_PROXIES": env.int("DESK_NUM_PROXIES", default=0),
 }
+# The API key model whose keys earn the "key" quota (djangorestframework-api-key's own,
+# or a subclass of its AbstractAPIKey).
+DESK_API_KEY_MODEL = env.str("DESK_API_KEY_MODEL", default="rest_framework_api_key.APIKey")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Libya desk API",
     "DESCRIPTION": "Actors, events, articles and attributed claims about the Libyan conflict, "
