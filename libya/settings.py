@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # API reads to a replica, unless this client has just written (libya/replicas.py).
+    "libya.replicas.ReplicaMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -94,27 +96,48 @@ TEMPLATES = [
 # Database
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-# Persistent connections, one per gunicorn thread, checked before reuse; not Django's
-# psycopg pool (OPTIONS["pool"]). Under gthread the two hold the same workers x threads
-# connections at peak, but the pool would make a request queue for a free connection
-# (up to its timeout) instead of answering 503 at once when the database is down, retry
-# with a back-off that delays recovery after an outage, and need psycopg-pool besides.
-# Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Connections kept free for manage.py commands, backups and psql beside gunicorn's.
 DESK_DB_CONNECTION_RESERVE = env.int("DESK_DB_CONNECTION_RESERVE", default=5)
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-    "connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5)
-)
-# Actor search matches aliases by trigram word similarity (`term <% alias`, served by
-# the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
-# short name (Miser for Misar scores 0.5); the threshold is a server setting, so it
-# travels as a startup option of every connection.
-_db_options = DATABASES["default"]["OPTIONS"]
-_db_options["options"] = (
-    f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
-)
+
+
+def connection_settings(database: dict) -> dict:
+    """What every connection of the desk shares, the primary's and the replicas'."""
+    # Persistent connections, one per gunicorn thread, checked before reuse; not Django's
+    # psycopg pool (OPTIONS["pool"]). Under gthread the two hold the same workers x threads
+    # connections at peak, but the pool would make a request queue for a free connection
+    # (up to its timeout) instead of answering 503 at once when the database is down, retry
+    # with a back-off that delays recovery after an outage, and need psycopg-pool besides.
+    # Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
+    database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5))
+    # Actor search matches aliases by trigram word similarity (`term <% alias`, served by
+    # the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
+    # short name (Miser for Misar scores 0.5); the threshold is a server setting, so it
+    # travels as a startup option of every connection.
+    options["options"] = (
+        f"{options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
+    )
+    return database
+
+
+connection_settings(DATABASES["default"])
+# Streaming replicas (comma-separated URLs), aliased replica1, replica2...: API reads go
+# to them (libya/replicas.py), writes and the admin to the primary. Tests treat them as
+# mirrors of the primary; the replica tests start a real one (tests/servers.py).
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_number}"] = connection_settings(
+        {**env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
+    )
+DESK_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["libya.replicas.ReplicaRouter"]
+# A replica further behind than this is skipped until it catches up.
+DESK_REPLICA_MAX_LAG_SECONDS = env.float("DESK_REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How long a process trusts a replica's last measured lag before measuring again.
+DESK_REPLICA_CHECK_SECONDS = env.float("DESK_REPLICA_CHECK_SECONDS", default=2.0)
+# Read-your-writes: a client that has just written reads from the primary this long.
+DESK_READ_YOUR_WRITES_SECONDS = env.int("DESK_READ_YOUR_WRITES_SECONDS", default=5)
 # The history context (user, URL) is attached to requests that can write; reads
 # (GET, the API's only method) skip it, and with it a set_config() on every query.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

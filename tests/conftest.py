@@ -67,3 +67,20 @@ def redis_url() -> Iterator[str]:
 
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[tuple[str, int]]:
+    """A real hot standby of the test server (pg_basebackup), for the session; then removed.
+
+    After django_db_setup, so that it holds the test database and its corpus.
+    Yields the replica's (socket directory, port).
+    """
+    from django.db import connection
+
+    from tests.servers import streaming_replica
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    with streaming_replica(params["host"], params.get("port", 5432), params["user"]) as replica:
+        yield replica

