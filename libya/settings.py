@@ -100,6 +100,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DESK_DB_CONNECTION_RESERVE = env.int("DESK_DB_CONNECTION_RESERVE", default=5)
 
 
+# Server settings every query relies on. Actor search matches aliases by trigram word
+# similarity (`term <% alias`, served by the trigram index). pg_trgm's default threshold,
+# 0.6, misses a changed vowel in a short name (Miser for Misar scores 0.5). They travel
+# as startup options of every connection, or, behind a pooler, with each transaction.
+DESK_SERVER_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5"}
+# DATABASE_URL (and the replicas') lead to PgBouncer in transaction mode, which refuses
+# startup options and hands each transaction any server connection: see libya/pooling.py.
+DESK_DB_TRANSACTION_POOLER = env_bool("DESK_DB_TRANSACTION_POOLER", default=False)
+
+
 def connection_settings(database: dict) -> dict:
     """What every connection of the desk shares, the primary's and the replicas'."""
     # Persistent connections, one per gunicorn thread, checked before reuse; not Django's
@@ -112,13 +122,13 @@ def connection_settings(database: dict) -> dict:
     database["CONN_HEALTH_CHECKS"] = True
     options = database.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5))
-    # Actor search matches aliases by trigram word similarity (`term <% alias`, served by
-    # the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
-    # short name (Miser for Misar scores 0.5); the threshold is a server setting, so it
-    # travels as a startup option of every connection.
-    options["options"] = (
-        f"{options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
-    )
+    if DESK_DB_TRANSACTION_POOLER:
+        # Consecutive queries may run on different server connections: a cursor declared
+        # by one is unknown to the next (DESK_SERVER_SETTINGS: see libya/pooling.py).
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        startup = " ".join(f"-c {name}={value}" for name, value in DESK_SERVER_SETTINGS.items())
+        options["options"] = f"{options.get('options', '')} {startup}".strip()
     return database
 
 

@@ -84,3 +84,16 @@ def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[tuple[str,
         params = connection.get_connection_params()
     with streaming_replica(params["host"], params.get("port", 5432), params["user"]) as replica:
         yield replica
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_port(django_db_setup, django_db_blocker) -> Iterator[int]:
+    """A real PgBouncer in transaction mode before the test server, for the session."""
+    from django.db import connection
+
+    from tests.servers import pgbouncer
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    with pgbouncer(params["host"], params.get("port", 5432)) as port:
+        yield port

@@ -157,3 +157,59 @@ def streaming_replica(socket_dir: str, port: int, user: str) -> Iterator[tuple[s
                 **owner,
             )
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def pgbouncer(socket_dir: str, port: int) -> Iterator[int]:
+    """PgBouncer in transaction mode in front of the server at `socket_dir`:`port`.
+
+    Every database and user pass through (trust, as the embedded server's own
+    local connections); one server connection per database, so that every
+    client gets the one its predecessor used.
+    Yields its port; stopped and its files deleted on exit.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="desk-pgbouncer-"))
+    listen = free_port()
+    (directory / "users.txt").write_text('"postgres" ""\n')
+    ini = directory / "pgbouncer.ini"
+    ini.write_text(
+        f"""[databases]
+* = host={socket_dir} port={port}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {listen}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory / "users.txt"}
+pool_mode = transaction
+default_pool_size = 1
+max_client_conn = 100
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = {directory / "pgbouncer.log"}
+pidfile = {directory / "pgbouncer.pid"}
+"""
+    )
+    # PgBouncer refuses to run as root, like PostgreSQL.
+    owner = _as_server_owner()
+    if owner:
+        for path in (directory, *directory.iterdir()):
+            shutil.chown(path, owner["user"])
+    log = directory / "pgbouncer.log"
+    log.touch()
+    if owner:
+        shutil.chown(log, owner["user"])
+    with (directory / "stdout.log").open("w") as out:
+        process = subprocess.Popen(
+            [program("pgbouncer", "/usr/sbin"), str(ini)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            **owner,
+        )
+    try:
+        wait_for_port(listen, process, log)
+        yield listen
+    finally:
+        stop(process)
+        shutil.rmtree(directory, ignore_errors=True)
