@@ -86,9 +86,13 @@ def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[tuple[str,
         yield replica
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pgbouncer_port(django_db_setup, django_db_blocker) -> Iterator[int]:
-    """A real PgBouncer in transaction mode before the test server, for the session."""
+    """A real PgBouncer in transaction mode before the test server, for one module.
+
+    Not for the session: its idle server connections to the test database would
+    stop later tests from copying it (CREATE DATABASE ... TEMPLATE).
+    """
     from django.db import connection
 
     from tests.servers import pgbouncer

@@ -16,7 +16,7 @@ ACTORS = "/api/v1/actors/"
 
 
 @pytest.fixture
-def quotas(settings):
+def quotas(settings, db):
     """Small rates, and a cache emptied of earlier counters before and after."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
