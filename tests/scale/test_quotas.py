@@ -162,3 +162,28 @@ def test_the_quota_is_exact_across_two_gunicorn_processes(test_database_url, red
     assert every.count(429) == 50, statuses
     # Each server let requests through and refused others: neither counted alone.
     assert all(set(answers) == {200, 429} for answers in statuses.values()), statuses
+
+
+def test_with_the_cache_down_requests_are_served_uncounted(client, db, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: no Redis answers there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "key": "1/minute"},
+    }
+    _, key = APIKey.objects.create_key(name="feed")
+
+    answers = [
+        client.get(ACTORS),
+        client.get(ACTORS),
+        client.get(ACTORS, headers={"authorization": f"Api-Key {key}"}),
+    ]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert "RateLimit" not in answers[-1]
+    assert "Quota not counted: the cache is unavailable" in caplog.text

@@ -42,3 +42,21 @@ def test_the_cookie_must_carry_a_valid_signature(rf, db):
 
     assert wrote_recently(genuine) is True
     assert wrote_recently(forged) is False
+
+
+def test_with_the_cache_down_a_key_reads_from_the_primary(rf, db, settings):
+    _, key = APIKey.objects.create_key(name="feed")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: no Redis answers there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    headers = {"authorization": f"Api-Key {key}"}
+    response = HttpResponse(status=201)
+
+    remember_write(rf.post("/api/v1/claims/", headers=headers), response)
+
+    assert wrote_recently(rf.get("/api/v1/claims/", headers=headers)) is True
+    assert WROTE_COOKIE in response.cookies

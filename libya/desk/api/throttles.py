@@ -17,12 +17,14 @@ The window opens at a client's first request and lasts the rate's period; its
 start is stored beside the counter, so every process agrees on it and on when
 it resets. Answers carry the IETF draft's ``RateLimit-Policy`` and
 ``RateLimit`` fields (draft-ietf-httpapi-ratelimit-headers-10), a 429 also
-``Retry-After``.
+``Retry-After``. When the shared cache is down, requests are served uncounted
+(and logged): the quota protects the service, it must not take it down.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -31,9 +33,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
+
+logger = logging.getLogger(__name__)
 
 # How long a key's verification is remembered: verifying costs a query and a hash.
 # A revoked key keeps its own quota at most this long (the write API checks keys itself).
@@ -80,7 +85,11 @@ class QuotaThrottle(BaseThrottle):
         if not rate:
             return True
         limit, window = SimpleRateThrottle.parse_rate(self, rate)
-        self.quota = count(policy, identity, limit, window)
+        try:
+            self.quota = count(policy, identity, limit, window)
+        except RedisError as exc:
+            logger.warning("Quota not counted: the cache is unavailable: %s", exc)
+            return True
         # The Django request outlives DRF's: RateLimitHeadersMiddleware reads it there.
         setattr(request._request, QUOTA_ATTRIBUTE, self.quota)
         return not self.quota.exceeded
@@ -128,7 +137,10 @@ def api_key_prefix(request) -> str | None:
     if not key:
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()
-    remembered = cache.get(f"apikey:{digest}")
+    try:
+        remembered = cache.get(f"apikey:{digest}")
+    except RedisError:
+        return _verified_prefix(key)  # the cache is down: verify every time
     if remembered is None:
         remembered = _verified_prefix(key) or ""
         cache.set(f"apikey:{digest}", remembered, KEY_CHECK_SECONDS)
