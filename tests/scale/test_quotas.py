@@ -187,3 +187,31 @@ def test_with_the_cache_down_requests_are_served_uncounted(client, db, settings,
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert "RateLimit" not in answers[-1]
     assert "Quota not counted: the cache is unavailable" in caplog.text
+
+
+def test_in_redis_each_request_is_counted_once_and_the_window_is_the_counters_ttl(
+    client, admin_client, db, settings, redis_url, tmp_path
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"quota-ttl-{tmp_path.name}",
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "key": "5/hour"},
+    }
+    _, key = APIKey.objects.create_key(name="feed")
+
+    anonymous = [client.get(ACTORS) for _ in range(4)]
+    keyed = [client.get(ACTORS, headers={"authorization": f"Api-Key {key}"}) for _ in range(2)]
+    page = admin_client.get("/" + settings.ADMIN_PATH + "rest_framework_api_key/apikey/")
+
+    assert [a.status_code for a in anonymous] == [200, 200, 200, 429]
+    assert [a["RateLimit"].split(";")[1] for a in anonymous] == ["r=2", "r=1", "r=0", "r=0"]
+    assert 0 < int(anonymous[-1]["Retry-After"]) <= 60
+    assert keyed[-1]["RateLimit"].startswith('"key";r=3;t=')
+    assert 3590 <= int(keyed[-1]["RateLimit"].rsplit("t=", 1)[1]) <= 3600
+    assert "2 / 5 (5/hour)" in page.content.decode()

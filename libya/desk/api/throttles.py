@@ -13,12 +13,14 @@ several machines the quota leaks in proportion. Here each window has one
 counter, incremented atomically (Redis INCR; a lock in local memory), so the
 quota is exact however many processes share the cache.
 
-The window opens at a client's first request and lasts the rate's period; its
-start is stored beside the counter, so every process agrees on it and on when
-it resets. Answers carry the IETF draft's ``RateLimit-Policy`` and
-``RateLimit`` fields (draft-ietf-httpapi-ratelimit-headers-10), a 429 also
-``Retry-After``. When the shared cache is down, requests are served uncounted
-(and logged): the quota protects the service, it must not take it down.
+The window opens at a client's first request and lasts the rate's period: in
+Redis the counter's own time to live marks it (one round trip per request), in
+local memory its start is stored beside the counter.
+
+Answers carry the IETF draft's ``RateLimit-Policy`` and ``RateLimit`` fields
+(draft-ietf-httpapi-ratelimit-headers-10), a 429 also ``Retry-After``. When the
+shared cache is down, requests are served uncounted (and logged): the quota
+protects the service, it must not take it down.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
@@ -108,27 +111,55 @@ class QuotaThrottle(BaseThrottle):
 
 
 def count(policy: str, identity: str, limit: int, window: int) -> Quota:
-    """Count one request in the client's current window: two cache round trips when open."""
+    """Count one request in the client's current window, which opened at its first request."""
+    key = f"quota:{policy}:{identity}"
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        used, reset = _count_in_redis(backend, key, window)
+    else:
+        used, reset = _count_in_process(backend, key, window)
+    return Quota(policy, limit, window, used, max(reset, 1))
+
+
+def _count_in_redis(backend: RedisCache, key: str, window: int) -> tuple[int, int]:
+    """INCR, EXPIRE NX and TTL in one atomic round trip (MULTI/EXEC).
+
+    Through Django's cache API the same takes four round trips (its incr() asks
+    whether the key exists first, and a key's time to live cannot be read), so
+    this reaches for the backend's client, a private attribute of Django's own
+    Redis backend. EXPIRE NX needs Redis 7 or Valkey.
+    """
+    name = backend.make_and_validate_key(key)
+    client = backend._cache.get_client(name, write=True)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.incr(name)
+        pipe.expire(name, window, nx=True)
+        pipe.ttl(name)
+        used, _, ttl = pipe.execute()
+    return used, ttl
+
+
+def _count_in_process(backend, key: str, window: int) -> tuple[int, int]:
+    """Local memory (one process): the window's start is stored beside its counter."""
     now = time.time()
-    base = f"quota:{policy}:{identity}"
-    start = cache.get(f"{base}:start")
+    start = backend.get(f"{key}:start")
     if start is None:
-        # add() is atomic: of two processes opening the window at once, one start wins.
-        cache.add(f"{base}:start", int(now), window)
-        start = cache.get(f"{base}:start", int(now))
-    counter = f"{base}:{start}"
+        # add() is atomic: of two threads opening the window at once, one start wins.
+        backend.add(f"{key}:start", int(now), window)
+        start = backend.get(f"{key}:start", int(now))
+    counter = f"{key}:{start}"
     try:
-        used = cache.incr(counter)
+        used = backend.incr(counter)
     except ValueError:  # the first request of the window, or the counter just expired
-        used = 1 if cache.add(counter, 1, window + 1) else cache.incr(counter)
-    reset = max(math.ceil(start + window - now), 1)
-    return Quota(policy, limit, window, used, reset)
+        used = 1 if backend.add(counter, 1, window + 1) else backend.incr(counter)
+    return used, math.ceil(start + window - now)
 
 
 def used_by_key(prefix: str) -> int:
     """Requests counted against an API key in its current window (0 when none is open)."""
-    start = cache.get(f"quota:key:{prefix}:start")
-    return 0 if start is None else cache.get(f"quota:key:{prefix}:{start}", 0)
+    key = f"quota:key:{prefix}"
+    start = cache.get(f"{key}:start")  # local memory only
+    return cache.get(key if start is None else f"{key}:{start}", 0)
 
 
 def api_key_prefix(request) -> str | None:
