@@ -11,6 +11,7 @@ fi
 
 # migrate also runs the database checks: desk.E002 stops a gunicorn size
 # (WEB_CONCURRENCY x GUNICORN_THREADS) whose connections the server could not accept.
-python manage.py migrate --noinput
-python manage.py seed
+# Behind a pooler, DESK_MIGRATE_DATABASE_URL leads to the primary itself (docker-compose.yml).
+DATABASE_URL="${DESK_MIGRATE_DATABASE_URL:-$DATABASE_URL}" python manage.py migrate --noinput
+DATABASE_URL="${DESK_MIGRATE_DATABASE_URL:-$DATABASE_URL}" python manage.py seed
 exec "$@"

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_api_key",
     "corsheaders",
     "axes",
     "csp",
@@ -57,9 +58,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # API reads to a replica, unless this client has just written (libya/replicas.py).
+    "libya.replicas.ReplicaMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # RateLimit fields on every answer a quota counted (libya/desk/api/throttles.py).
+    "libya.desk.api.throttles.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,27 +98,58 @@ TEMPLATES = [
 # Database
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-# Persistent connections, one per gunicorn thread, checked before reuse; not Django's
-# psycopg pool (OPTIONS["pool"]). Under gthread the two hold the same workers x threads
-# connections at peak, but the pool would make a request queue for a free connection
-# (up to its timeout) instead of answering 503 at once when the database is down, retry
-# with a back-off that delays recovery after an outage, and need psycopg-pool besides.
-# Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Connections kept free for manage.py commands, backups and psql beside gunicorn's.
 DESK_DB_CONNECTION_RESERVE = env.int("DESK_DB_CONNECTION_RESERVE", default=5)
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-    "connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5)
-)
-# Actor search matches aliases by trigram word similarity (`term <% alias`, served by
-# the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
-# short name (Miser for Misar scores 0.5); the threshold is a server setting, so it
-# travels as a startup option of every connection.
-_db_options = DATABASES["default"]["OPTIONS"]
-_db_options["options"] = (
-    f"{_db_options.get('options', '')} -c pg_trgm.word_similarity_threshold=0.5".strip()
-)
+
+
+# Server settings every query relies on. Actor search matches aliases by trigram word
+# similarity (`term <% alias`, served by the trigram index). pg_trgm's default threshold,
+# 0.6, misses a changed vowel in a short name (Miser for Misar scores 0.5). They travel
+# as startup options of every connection, or, behind a pooler, with each transaction.
+DESK_SERVER_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5"}
+# DATABASE_URL (and the replicas') lead to PgBouncer in transaction mode, which refuses
+# startup options and hands each transaction any server connection: see libya/pooling.py.
+DESK_DB_TRANSACTION_POOLER = env_bool("DESK_DB_TRANSACTION_POOLER", default=False)
+
+
+def connection_settings(database: dict) -> dict:
+    """What every connection of the desk shares, the primary's and the replicas'."""
+    # Persistent connections, one per gunicorn thread, checked before reuse; not Django's
+    # psycopg pool (OPTIONS["pool"]). Under gthread the two hold the same workers x threads
+    # connections at peak, but the pool would make a request queue for a free connection
+    # (up to its timeout) instead of answering 503 at once when the database is down, retry
+    # with a back-off that delays recovery after an outage, and need psycopg-pool besides.
+    # Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
+    database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5))
+    if DESK_DB_TRANSACTION_POOLER:
+        # Consecutive queries may run on different server connections: a cursor declared
+        # by one is unknown to the next (DESK_SERVER_SETTINGS: see libya/pooling.py).
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        startup = " ".join(f"-c {name}={value}" for name, value in DESK_SERVER_SETTINGS.items())
+        options["options"] = f"{options.get('options', '')} {startup}".strip()
+    return database
+
+
+connection_settings(DATABASES["default"])
+# Streaming replicas (comma-separated URLs), aliased replica1, replica2...: API reads go
+# to them (libya/replicas.py), writes and the admin to the primary. Tests treat them as
+# mirrors of the primary; the replica tests start a real one (tests/servers.py).
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_number}"] = connection_settings(
+        {**env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
+    )
+DESK_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["libya.replicas.ReplicaRouter"]
+# A replica further behind than this is skipped until it catches up.
+DESK_REPLICA_MAX_LAG_SECONDS = env.float("DESK_REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How long a process trusts a replica's last measured lag before measuring again.
+DESK_REPLICA_CHECK_SECONDS = env.float("DESK_REPLICA_CHECK_SECONDS", default=2.0)
+# Read-your-writes: a client that has just written reads from the primary this long.
+DESK_READ_YOUR_WRITES_SECONDS = env.int("DESK_READ_YOUR_WRITES_SECONDS", default=5)
 # The history context (user, URL) is attached to requests that can write; reads
 # (GET, the API's only method) skip it, and with it a set_config() on every query.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -131,6 +167,24 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 }
 # How often a worker looks for stalled jobs (cron; a sixth field is seconds).
 DESK_STALLED_JOB_CRON = env.str("DESK_STALLED_JOB_CRON", default="* * * * * */10")
+
+# Cache: Redis (or Valkey) when REDIS_URL is set, shared by every worker and machine,
+# so that throttles and quotas count once across all of them; otherwise each process
+# keeps its own in local memory, which is all `make run` needs.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("DESK_CACHE_PREFIX", default="desk"),
+            # A cache that does not answer within a second is treated as down
+            # rather than holding a request thread.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Authentication
 AUTHENTICATION_BACKENDS = [
@@ -211,17 +265,22 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["libya.desk.api.keys.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["libya.desk.api.keys.EditorsWrite"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["libya.desk.api.throttles.QuotaThrottle"],
     # JSON bodies {status, detail, errors?} for every API error, database faults included.
     "EXCEPTION_HANDLER": "libya.desk.api.errors.api_exception_handler",
-    # Counted in the default local-memory cache, so per gunicorn worker process: the
-    # effective limit is WEB_CONCURRENCY times this rate.
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("DESK_ANON_RATE", default="120/minute")},
+    # Counted in the default cache: exact across every worker and machine with REDIS_URL,
+    # per gunicorn worker process without it (the limit is then WEB_CONCURRENCY x rate).
+    # `make run` exports a generous DESK_ANON_RATE for scripting against a local server.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("DESK_ANON_RATE", default="120/minute"),
+        "key": env.str("DESK_KEY_RATE", default="1200/minute"),
+    },
     # Proxies in front of the app whose X-Forwarded-For entries are trusted to name the
     # client. With none (0), the throttle keys on the socket's address: otherwise any
     # client could pick a fresh identity per request by sending X-Forwarded-For.
     "NUM_PROXIES": env.int("DESK_NUM_PROXIES", default=0),
 }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Libya desk API",
     "DESCRIPTION": "Actors, events, articles and attributed claims about the Libyan conflict, "

@@ -1,5 +1,6 @@
 """Shared pytest fixtures: the curated corpus in the test database, API and editor clients."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -58,3 +59,46 @@ def test_database_url(db) -> str:
     socket = quote(db["OPTIONS"]["host"], safe="/")
     port = db["OPTIONS"].get("port", 5432)
     return f"postgres://{user}{password}@/{db['NAME']}?host={socket}&port={port}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the whole session (never mocked); stopped at its end."""
+    from tests.servers import redis_server
+
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def streaming_replica(django_db_setup, django_db_blocker) -> Iterator[tuple[str, int]]:
+    """A real hot standby of the test server (pg_basebackup), for the session; then removed.
+
+    After django_db_setup, so that it holds the test database and its corpus.
+    Yields the replica's (socket directory, port).
+    """
+    from django.db import connection
+
+    from tests.servers import streaming_replica
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    with streaming_replica(params["host"], params.get("port", 5432), params["user"]) as replica:
+        yield replica
+
+
+@pytest.fixture(scope="module")
+def pgbouncer_port(django_db_setup, django_db_blocker) -> Iterator[int]:
+    """A real PgBouncer in transaction mode before the test server, for one module.
+
+    Not for the session: its idle server connections to the test database would
+    stop later tests from copying it (CREATE DATABASE ... TEMPLATE).
+    """
+    from django.db import connection
+
+    from tests.servers import pgbouncer
+
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    with pgbouncer(params["host"], params.get("port", 5432)) as port:
+        yield port

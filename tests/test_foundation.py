@@ -115,7 +115,11 @@ def compose() -> dict:
 
 class TestComposeFile:
     def test_declares_db_and_web(self, compose):
-        assert set(compose["services"]) == {"db", "web"}
+        # The default profile; the `scale` profile's services: tests/scale/test_compose.py.
+        default = {
+            name for name, service in compose["services"].items() if "profiles" not in service
+        }
+        assert default == {"db", "web"}
 
     def test_db_is_official_postgres_with_named_volume_and_healthcheck(self, compose):
         db = compose["services"]["db"]

@@ -9,4 +9,7 @@ class DeskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from libya import pooling
         from libya.desk import checks  # noqa: F401  (registers system checks)
+
+        pooling.enable()

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from libya import pooling
+
 RETRY_AFTER_SECONDS = 5
 DETAILS = {
     HTTPStatus.SERVICE_UNAVAILABLE: "The database is unavailable; retry shortly.",
@@ -60,6 +62,10 @@ def limit_web_statements() -> None:
     """
     timeout = settings.DESK_STATEMENT_TIMEOUT_MS
     if not timeout:
+        return
+    if settings.DESK_DB_TRANSACTION_POOLER:
+        # Behind PgBouncer: with every transaction instead (libya/pooling.py).
+        pooling.per_transaction["statement_timeout"] = str(timeout)
         return
     for alias in connections:
         options = connections.settings[alias].setdefault("OPTIONS", {})

@@ -9,7 +9,6 @@ from http import HTTPStatus
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.throttling import AnonRateThrottle
 
 from libya.desk.models import Actor, Deletion
 from tests.factories import (
@@ -70,8 +69,11 @@ def test_cors_allows_configured_origins_only(client, settings):
 
 
 @pytest.mark.throttled
-def test_anonymous_clients_are_throttled_with_retry_after(client, monkeypatch):
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+def test_anonymous_clients_are_throttled_with_retry_after(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"},
+    }
     cache.clear()
 
     statuses = [client.get("/api/v1/actors/").status_code for _ in range(4)]
@@ -85,8 +87,11 @@ def test_anonymous_clients_are_throttled_with_retry_after(client, monkeypatch):
 
 
 @pytest.mark.throttled
-def test_x_forwarded_for_does_not_reset_the_throttle(client, monkeypatch):
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+def test_x_forwarded_for_does_not_reset_the_throttle(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"},
+    }
     cache.clear()
 
     statuses = [

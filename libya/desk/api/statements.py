@@ -23,7 +23,7 @@ from typing import Any
 
 import django
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 
 from libya.desk.api import rows
@@ -42,7 +42,6 @@ class DetailStatement:
     slot: int
     names: tuple[str, ...]
     converters: tuple
-    alias: str
     key_field: Any
 
     @classmethod
@@ -66,7 +65,6 @@ class DetailStatement:
             slot=list(params).index(marker),
             names=(*query.extra_select, *query.values_select, *query.annotation_select),
             converters=tuple(compiler.get_converters(columns).items()),
-            alias=filtered.db,
             key_field=query.model._meta.pk
             if lookup == "pk"
             else query.model._meta.get_field(lookup),
@@ -80,7 +78,8 @@ class DetailStatement:
             return None
         params = list(self.params)
         params[self.slot] = value
-        connection = connections[self.alias]
+        # This request's database (a replica or the primary), not the compiling one's.
+        connection = connections[router.db_for_read(self.key_field.model)]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             found = cursor.fetchone()
