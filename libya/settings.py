@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "rest_framework_api_key",
     "corsheaders",
     "axes",
     "csp",
