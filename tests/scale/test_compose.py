@@ -34,10 +34,10 @@ def depends_on(name: str) -> set[str]:
     return set(SERVICES[name].get("depends_on") or {})
 
 
-def test_the_default_profile_is_the_database_and_one_web_service():
+def test_the_default_profile_is_the_database_one_web_service_and_a_worker():
     default = {name for name, service in SERVICES.items() if not service.get("profiles")}
 
-    assert default == {"db", "web"}
+    assert default == {"db", "web", "worker"}
     web = SERVICES["web"]["environment"]
     assert not {"REDIS_URL", "DATABASE_REPLICA_URLS", "DESK_DB_TRANSACTION_POOLER"} & set(web)
     assert web["DATABASE_URL"].endswith("@db:5432/libya")
