@@ -58,7 +58,7 @@ def _section(title: str, results, with_thresholds: bool) -> list[str]:
     for case, extraction, tallies in results:
         misses = [m for t in tallies.values() for m in t.misses]
         notes = [f"message: {m}" for m in extraction.messages]
-        lines.append(f"- **{case.name}**: " + ("none" if not misses + notes else ""))
+        lines.append(f"- **{case.name}**:" + ("" if misses + notes else " none"))
         lines += [f"  - {_escape(m)}" for m in notes + misses]
     lines.append("")
     return lines
