@@ -106,9 +106,7 @@ def serialize_corpus() -> list[dict]:
 
 def reviewers() -> models.QuerySet:
     """The accounts that changed the status of a corpus claim, by username."""
-    reviewer_ids = Claim.objects.filter(status_changed_by__isnull=False).values(
-        "status_changed_by"
-    )
+    reviewer_ids = Claim.objects.filter(status_changed_by__isnull=False).values("status_changed_by")
     return get_user_model().objects.filter(pk__in=reviewer_ids).order_by("username")
 
 
