@@ -455,26 +455,27 @@ WORD_CHARACTER = r"^[[:alnum:]]$"
     "A span starts or ends inside a word.",
 )
 def spans_splitting_words(scope: Scope, limit: int):
-    # The recorded context (prefix, suffix) holds the characters on each side of the
-    # span, so the body, many kilobytes an article, is not read for every claim.
+    # Read from the body, not from the recorded context (prefix, suffix), which a claim
+    # written without Claim.anchor() lacks. SQL positions start at 1: the character
+    # before the span is at span_start, the one after it at span_end + 1.
     claims = in_article(Claim.objects.all(), scope, "article").annotate(
-        before=Right("prefix", 1),
+        before=Substr("article__body", F("span_start"), 1),
         first=Substr("text", 1, 1),
         last=Right("text", 1),
-        after=Substr("suffix", 1, 1),
+        after=Substr("article__body", F("span_end") + 1, 1),
     )
     claims = claims.filter(
         Q(before__regex=WORD_CHARACTER, first__regex=WORD_CHARACTER)
         | Q(last__regex=WORD_CHARACTER, after__regex=WORD_CHARACTER)
     )
     total, rows = take(
-        claims.order_by("id").values(*CLAIM_COLUMNS, "span_start", "span_end", "prefix", "suffix"),
+        claims.order_by("id").values(*CLAIM_COLUMNS, "span_start", "span_end", "before", "after"),
         limit,
     )
     return total, [
         (
             f"Claim #{row['id']}'s span {row['span_start']}-{row['span_end']} cuts a word: "
-            f"…{row['prefix'][-8:]}[{row['text'][:8]}…{row['text'][-8:]}]{row['suffix'][:8]}…",
+            f"{row['before']}[{row['text'][:12]}…{row['text'][-12:]}]{row['after']}",
             [claim_record(row)],
         )
         for row in rows

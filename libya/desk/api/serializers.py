@@ -306,6 +306,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         help_text=f"The quote with up to {PASSAGE_CHARS} characters around."
     )
     gloss_en = serializers.CharField()
+    note = serializers.CharField(help_text="Editorial note: why the claim has its status.")
     links = ClaimLinkSerializer(many=True, help_text="Claims it corroborates or contradicts.")
     status_changed_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -315,6 +316,7 @@ class ClaimDetailSerializer(ClaimSerializer):
         return super().row(claim) | {
             "passage": _passage(claim["article__body"], claim["span_start"], claim["span_end"]),
             "gloss_en": claim["gloss_en"],
+            "note": claim["note"],
             "links": claim["links"],
             "status_changed_at": claim["status_changed_at"],
             "created_at": claim["created_at"],

@@ -45,7 +45,7 @@ CLAIM = (
 )
 CLAIM_DETAIL = (
     *CLAIM,
-    *("article__body", "gloss_en", "status_changed_at", "created_at", "version"),
+    *("article__body", "gloss_en", "note", "status_changed_at", "created_at", "version"),
 )
 
 
