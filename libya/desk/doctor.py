@@ -167,6 +167,8 @@ def diagnose_article(article: Article, limit: int = DEFAULT_LIMIT) -> Report:
 
 def take(rows: models.QuerySet, limit: int) -> tuple[int, list[dict]]:
     """The first `limit` rows and the count of all of them, in one query."""
+    if limit == 0:
+        return rows.count(), []
     rows = list(rows.annotate(doctor_total=Window(Count("*")))[:limit])
     return (rows[0]["doctor_total"] if rows else 0), rows
 
@@ -174,6 +176,9 @@ def take(rows: models.QuerySet, limit: int) -> tuple[int, list[dict]]:
 def take_sql_named(sql: str, params: dict, limit: int) -> tuple[int, list[dict]]:
     """`take` for SQL with named parameters: a ``count(*) OVER ()`` column and a LIMIT."""
     with connection.cursor() as cursor:
+        if limit == 0:
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS q", params)
+            return cursor.fetchone()[0], []
         cursor.execute(
             "SELECT q.*, count(*) OVER () AS doctor_total "
             f"FROM ({sql}) AS q LIMIT %(doctor_limit)s",
