@@ -217,10 +217,26 @@ def test_span_starting_or_ending_inside_a_word_is_an_error():
     assert not named("span-splits-word", "desk.claim", whole.pk)
 
 
+def test_span_cutting_a_word_is_found_in_the_body_when_no_context_was_recorded():
+    one = article()
+    start = one.body.index("inistre")
+    bare = Claim.objects.create(
+        article=one,
+        text="inistre",
+        span_start=start,
+        span_end=start + len("inistre"),
+        kind=Claim.Kind.PUBLISHER_ASSERTION,
+    )
+
+    assert (bare.prefix, bare.suffix) == ("", "")
+    assert named("span-splits-word", "desk.claim", bare.pk)
+
+
 def test_span_leaving_out_a_subject_named_in_its_sentence_is_a_warning():
     lavrov = ActorFactory(name="Sergueï Lavrov", slug="test-lavrov")
     AliasFactory(actor=lavrov, name="Lavrov")
     one = article()
+    one.mentioned_actors.add(lavrov)
     short = claim_on(one, "la visite était annulée", subjects=[lavrov])
     full = claim_on(one, "Le ministre Sergueï Lavrov a annoncé que la visite", subjects=[lavrov])
     elsewhere = claim_on(one, "Les combats ont repris à Tripoli", subjects=[lavrov])
@@ -234,10 +250,15 @@ def test_span_leaving_out_a_subject_named_in_its_sentence_is_a_warning():
 def test_span_leaving_out_an_actor_its_gloss_names_is_a_warning():
     lavrov = ActorFactory(name="Sergueï Lavrov", slug="test-lavrov")
     AliasFactory(actor=lavrov, name="Lavrov")
-    claim = claim_on(article(), "la visite était annulée", gloss_en="Lavrov said it was off.")
+    one, unmentioned = article(), article()
+    one.mentioned_actors.add(lavrov)
+    claim = claim_on(one, "la visite était annulée", gloss_en="Lavrov said it was off.")
+    # The article's mentions say which names can be next to a span: none here.
+    unseen = claim_on(unmentioned, "la visite était annulée", gloss_en="Lavrov said it was off.")
 
     assert named("span-leaves-out-name", "desk.actor", lavrov.pk)
     assert named("span-leaves-out-name", "desk.claim", claim.pk)
+    assert not named("span-leaves-out-name", "desk.claim", unseen.pk)
 
 
 def test_editorial_remark_in_a_gloss_is_a_warning():

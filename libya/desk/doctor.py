@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Right, StrIndex, Substr
 
 from libya.desk.models import Actor, Affiliation, Article, Claim, ClaimLink, Event
@@ -460,14 +472,22 @@ WORD_CHARACTER = r"^[[:alnum:]]$"
     "A span starts or ends inside a word.",
 )
 def spans_splitting_words(scope: Scope, limit: int):
-    # Read from the body, not from the recorded context (prefix, suffix), which a claim
-    # written without Claim.anchor() lacks. SQL positions start at 1: the character
-    # before the span is at span_start, the one after it at span_end + 1.
+    # The recorded context (prefix, suffix) holds the characters on each side, so the
+    # body (thousands of characters, walked to the offset) is read only for a claim
+    # written without Claim.anchor(). SQL positions start at 1: the character before
+    # the span is at span_start, the one after it at span_end + 1.
     claims = in_article(Claim.objects.all(), scope, "article").annotate(
-        before=Substr("article__body", F("span_start"), 1),
+        before=Case(
+            When(span_start=0, then=Value("")),
+            When(~Q(prefix=""), then=Right("prefix", 1)),
+            default=Substr("article__body", F("span_start"), 1),
+        ),
         first=Substr("text", 1, 1),
         last=Right("text", 1),
-        after=Substr("article__body", F("span_end") + 1, 1),
+        after=Case(
+            When(~Q(suffix=""), then=Substr("suffix", 1, 1)),
+            default=Substr("article__body", F("span_end") + 1, 1),
+        ),
     )
     claims = claims.filter(
         Q(before__regex=WORD_CHARACTER, first__regex=WORD_CHARACTER)
@@ -492,42 +512,56 @@ def spans_splitting_words(scope: Scope, limit: int):
 # (found as runs of up to MAX_ALIAS_WORDS words, through the alias index). Direct quotes
 # are left out: their span is the words between the guillemets, never the names around.
 SPAN_LEAVES_OUT_NAME = """
-WITH spans AS (
-    SELECT c.id, c.text, c.gloss_en, c.speaker_id, a.source,
-        regexp_replace(
-            substr(a.body, greatest(1, c.span_start - %(reach)s + 1),
-                least(c.span_start, %(reach)s)),
-            '^.*([.!?][[:space:]]|\\n)', '') AS before,
-        regexp_replace(
-            substr(a.body, c.span_end + 1, %(reach)s), '([.!?][[:space:]]|\\n).*$', '') AS after
-    FROM desk_claim c JOIN desk_article a ON a.id = c.article_id
-    WHERE c.kind <> 'direct_quote' {scope}
+-- Folded once per gloss: inlined, desk_fold would run again for every word run.
+WITH glosses AS MATERIALIZED (
+    SELECT id, string_to_array(desk_fold(gloss_en), ' ') AS w FROM desk_claim
+    WHERE gloss_en <> ''
 ),
 candidates AS (
-    SELECT s.id AS claim_id, cs.actor_id FROM spans s
-    JOIN desk_claim_subjects cs ON cs.claim_id = s.id
+    SELECT cs.claim_id, cs.actor_id FROM desk_claim_subjects cs
     UNION
-    SELECT s.id, al.actor_id FROM spans s
-    CROSS JOIN LATERAL (SELECT string_to_array(desk_fold(s.gloss_en), ' ') AS w) g
+    SELECT g.id, al.actor_id FROM glosses g
     JOIN desk_alias al ON al.folded = ANY(ARRAY(
         SELECT array_to_string(g.w[i:i + n - 1], ' ')
         FROM generate_series(1, cardinality(g.w)) AS i, generate_series(1, %(words)s) AS n
         WHERE i + n - 1 <= cardinality(g.w)
     ))
-    WHERE s.gloss_en <> ''
+),
+-- Only actors the article mentions can be named next to the span: the mentions (kept
+-- from the aliases at import) spare reading the body of every other claim.
+mentioned AS (
+    SELECT k.claim_id, k.actor_id FROM candidates k
+    JOIN desk_claim c ON c.id = k.claim_id
+    JOIN desk_article_mentioned_actors m
+        ON m.article_id = c.article_id AND m.actor_id = k.actor_id
+    -- Reported speech names its speaker outside the span ("..., selon Lavrov").
+    WHERE c.kind <> 'direct_quote' AND k.actor_id IS DISTINCT FROM c.speaker_id {scope}
+),
+spans AS (
+    SELECT c.id, c.text, a.source,
+        ' ' || desk_fold(c.text) || ' ' AS folded_text,
+        ' ' || desk_fold(
+            regexp_replace(
+                substr(a.body, greatest(1, c.span_start - %(reach)s + 1),
+                    least(c.span_start, %(reach)s)),
+                '^.*([.!?][[:space:]]|\n)', '')
+            || ' ' ||
+            regexp_replace(
+                substr(a.body, c.span_end + 1, %(reach)s), '([.!?][[:space:]]|\n).*$', '')
+        ) || ' ' AS folded_sentence
+    FROM desk_claim c JOIN desk_article a ON a.id = c.article_id
+    WHERE c.id IN (SELECT claim_id FROM mentioned)
 )
 SELECT s.id, s.text, s.source AS article__source, k.actor_id, ac.slug AS actor_slug
-FROM candidates k
+FROM mentioned k
 JOIN spans s ON s.id = k.claim_id
 JOIN desk_actor ac ON ac.id = k.actor_id
--- Reported speech names its speaker outside the span ("..., selon Lavrov").
-WHERE k.actor_id IS DISTINCT FROM s.speaker_id
-AND EXISTS (
+WHERE EXISTS (
     SELECT 1 FROM desk_alias al WHERE al.actor_id = k.actor_id
-    AND ' ' || desk_fold(s.before || ' ' || s.after) || ' ' LIKE '%% ' || al.folded || ' %%'
+    AND s.folded_sentence LIKE '%% ' || al.folded || ' %%'
 ) AND NOT EXISTS (
     SELECT 1 FROM desk_alias al WHERE al.actor_id = k.actor_id
-    AND ' ' || desk_fold(s.text) || ' ' LIKE '%% ' || al.folded || ' %%'
+    AND s.folded_text LIKE '%% ' || al.folded || ' %%'
 )
 ORDER BY s.id, ac.slug
 """
