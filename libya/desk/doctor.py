@@ -174,7 +174,7 @@ def diagnose_article(article: Article, limit: int = DEFAULT_LIMIT) -> Report:
     return diagnose(Scope(article_id=article.pk), limit)
 
 
-# Helpers ------------------------------------------------------------------------------
+# Shared pieces -------------------------------------------------------------------------
 
 
 def take(rows: models.QuerySet, limit: int) -> tuple[int, list[dict]]:
