@@ -123,6 +123,11 @@ bench: install
 bench-feeds: install
 	@$(WITH_DB) $(PY) bench/feeds.py --tier $(TIER)
 
+# The doctor's time (issue 14) over the same bench database: `make bench-doctor TIER=M`.
+.PHONY: bench-doctor
+bench-doctor: install
+	@$(WITH_DB) $(PY) bench/doctor.py --tier $(TIER)
+
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
 # throttling) on tier S in its own database (libya_load), LOAD_SECONDS at 2 connections,

@@ -1,13 +1,21 @@
-"""URLs: the API under /api/v1/, the admin at DJANGO_ADMIN_PATH, and /healthz."""
+"""URLs: the API under /api/v1/, the admin at DJANGO_ADMIN_PATH (with the doctor's page),
+and /healthz."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from libya.desk.admin.doctor import doctor_view
 from libya.desk.views import healthz
 
 urlpatterns = [
     path("api/v1/", include("libya.desk.api.urls")),
+    # Before the admin's own URLs, under its login: the doctor is a page, not a model.
+    path(
+        f"{settings.ADMIN_PATH}desk/doctor/",
+        admin.site.admin_view(doctor_view),
+        name="desk_doctor",
+    ),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Value
 
@@ -98,12 +99,76 @@ def test_moscow_talks_are_reported_by_three_articles():
 
 
 @pytest.mark.django_db
-def test_sources_disagree_on_who_backs_haftar():
-    contradictions = ClaimLink.objects.filter(
-        relation=ClaimLink.Relation.CONTRADICTS, claim__subjects__slug="france"
-    ).values_list("claim__article__source", "other__article__source")
+def test_lists_of_haftars_backers_partly_corroborate_each_other():
+    # 002 and 001 both name Russia, Egypt and the UAE; they differ on France: a partial
+    # corroboration, not a contradiction (issue 14).
+    link = ClaimLink.objects.get(
+        claim__article__source="002_5926cba8cdf31603.txt",
+        other__article__source="001_3d8617045a811f96.txt",
+        claim__subjects__slug="france",
+    )
 
-    assert ("002_5926cba8cdf31603.txt", "001_3d8617045a811f96.txt") in set(contradictions)
+    assert link.relation == ClaimLink.Relation.CORROBORATES
+    assert link.note.startswith("Partial")
+
+
+@pytest.mark.django_db
+def test_the_only_contradiction_is_004_placing_the_visit_in_istanbul_then_ankara():
+    contradictions = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS)
+
+    assert [(c.claim.article.source[:3], c.other.article.source[:3]) for c in contradictions] == [
+        ("004", "004")
+    ]
+    (link,) = contradictions
+    assert "Istanbul" in link.claim.text
+    assert "Ankara" in link.other.text
+    assert (link.claim.status, link.other.status) == (Claim.Status.VERIFIED, Claim.Status.DISPUTED)
+
+
+@pytest.mark.django_db
+def test_every_reviewed_claim_says_who_reviewed_it_and_when():
+    reviewed = Claim.objects.exclude(status=Claim.Status.UNREVIEWED)
+
+    assert reviewed.count() == 11
+    assert not reviewed.filter(status_changed_by=None).exists()
+    assert not reviewed.filter(status_changed_at=None).exists()
+    assert set(reviewed.values_list("status_changed_by__username", flat=True)) == {
+        "corpus-curation"
+    }
+
+
+@pytest.mark.django_db
+def test_the_curation_account_cannot_log_in():
+    curator = get_user_model().objects.get(username="corpus-curation")
+
+    assert not curator.is_active
+    assert not curator.check_password("")
+
+
+@pytest.mark.django_db
+def test_loading_the_corpus_leaves_an_existing_reviewer_account_alone():
+    curator = get_user_model().objects.get(username="corpus-curation")
+    curator.set_password("a long passphrase of its own")
+    curator.email = "curation@example.org"
+    curator.save()
+
+    call_command("loaddata", CORPUS_FILE, verbosity=0)
+
+    curator.refresh_from_db()
+    assert curator.check_password("a long passphrase of its own")
+    assert curator.email == "curation@example.org"
+
+
+@pytest.mark.django_db
+def test_002_has_its_headline_for_title_and_its_standfirst_in_the_body():
+    article = Article.objects.get(source="002_5926cba8cdf31603.txt")
+
+    assert article.title == (
+        "Haftar tient des consultations à Moscou après la suspension des négociations de paix"
+    )
+    assert article.title not in article.body
+    assert article.body.startswith("Le chef rebelle libyen rencontre l'un de ses principaux")
+    assert article.url.startswith("https://www.atalayar.com/fr/")
 
 
 @pytest.mark.django_db

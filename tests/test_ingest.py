@@ -220,3 +220,22 @@ def test_import_sources_command_reports_counts(copied_sources, capsys):
     call_command("import_sources", sources=copied_sources)
 
     assert "5 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_imported_articles_have_the_curated_titles_bodies_and_urls(copied_sources):
+    ingest.import_sources(copied_sources)
+
+    fresh = Article.objects.filter(source__startswith="9").order_by("source")
+    curated = Article.objects.filter(source__in=DOCUMENTS).order_by("source")
+    assert [(a.title, a.body, a.url) for a in fresh] == [(a.title, a.body, a.url) for a in curated]
+
+
+def test_manifest_headline_sends_the_line_above_it_back_to_the_body():
+    from libya.desk import cleaning
+
+    document = cleaning.parse("Chapeau au-dessus du titre\nLe titre\n" + "Texte. " * 30)
+
+    assert ingest.body_under("Le titre", document).startswith("Chapeau au-dessus du titre\n\n")
+    assert "Le titre" not in ingest.body_under("Le titre", document)
+    assert ingest.body_under(document.title, document) == document.body

@@ -393,6 +393,7 @@ class ArticleWriter:
                 "status_changed_at": None if status == "unreviewed" else stamp(self.claim_id),
                 "status_changed_by_id": None,
                 "gloss_en": "",
+                "note": "",
             }
         )
         for actor in rng.sample(corpus.actors, rng.randint(0, 2)):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
@@ -45,9 +46,13 @@ ORDER: dict[type[models.Model], list[str]] = {
 # updated_at and break the round trip.
 SELF_REFERENCE = {Actor: "owner", Event: "parent"}
 # Timestamps and versions stay in: loaddata saves rows raw, so a row without
-# created_at could not be inserted. Who changed a claim's status is history, and
-# user accounts are not part of the corpus.
-LEFT_OUT = {"status_changed_by"}
+# created_at could not be inserted.
+LEFT_OUT: set[str] = set()
+# Who reviewed a claim is part of its curation, so the accounts named by the claims'
+# status_changed_by travel with the corpus: by username, never with a password or an
+# e-mail address. Loading creates a missing one without a usable password; it never
+# overwrites an existing account (see the desk's loaddata).
+REVIEWER_FIELDS = ["username", "is_active", "date_joined"]
 
 
 class CorpusEncoder(DjangoJSONEncoder):
@@ -81,7 +86,13 @@ def exported_fields(model: type[models.Model]) -> list[str]:
 
 def serialize_corpus() -> list[dict]:
     """Every corpus row as Django's Python serialization, with natural keys throughout."""
-    rows: list[dict] = []
+    rows: list[dict] = serializers.serialize(
+        "python",
+        reviewers(),
+        fields=REVIEWER_FIELDS,
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
     for model in corpus_models():
         rows += serializers.serialize(
             "python",
@@ -91,6 +102,12 @@ def serialize_corpus() -> list[dict]:
             use_natural_primary_keys=True,
         )
     return rows
+
+
+def reviewers() -> models.QuerySet:
+    """The accounts that changed the status of a corpus claim, by username."""
+    reviewer_ids = Claim.objects.filter(status_changed_by__isnull=False).values("status_changed_by")
+    return get_user_model().objects.filter(pk__in=reviewer_ids).order_by("username")
 
 
 def ordered_rows(model: type[models.Model]) -> list[models.Model]:

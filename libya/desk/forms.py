@@ -217,6 +217,7 @@ class ClaimForm(VersionedModelForm):
             "said_on",
             "said_precision",
             "gloss_en",
+            "note",
             "status",
         ]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}

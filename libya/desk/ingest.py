@@ -186,7 +186,7 @@ def _fill(
         raise SourceError(f"{meta.source} has no headline: give it a title in {MANIFEST}.")
     article.title = title
     article.slug = article.slug or unique_slug(title, meta.source)
-    article.body = document.body
+    article.body = body_under(title, document)
     article.content_hash = digest
     article.url = meta.url
     # The scraper's own marker serves when the manifest is silent on the date.
@@ -194,6 +194,19 @@ def _fill(
     article.published_on, article.published_precision = parse_published(published)
     article.publisher = outlet(meta.publisher, outlets)
     article.agency = outlet(meta.agency, outlets) or agency_from_text(document.agency_hint)
+
+
+def body_under(title: str, document: cleaning.Document) -> str:
+    """The document's body once ``title`` is its headline.
+
+    When the manifest names the headline, the first line the cleaning rules took
+    for one is a standfirst printed above it: it goes back to the head of the body,
+    and the headline leaves the body.
+    """
+    paragraphs = document.paragraphs
+    if document.title and document.title != title:
+        paragraphs = [document.title, *paragraphs]
+    return "\n\n".join(p for p in paragraphs if p != title)
 
 
 def reanchor_claims(article: Article) -> list[Claim]:

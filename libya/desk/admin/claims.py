@@ -77,7 +77,7 @@ class ClaimAdmin(CuratedAdmin):
     # Two exact counts of a million rows per page view would cost more than the page.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    search_fields = ["text", "gloss_en"]
+    search_fields = ["text", "gloss_en", "note"]
     search_help_text = _(
         "Words of the claim (French full text), or its speaker under any spelling."
     )
@@ -99,7 +99,7 @@ class ClaimAdmin(CuratedAdmin):
             {"fields": ["passage", "article", "article_body", "text", ("span_start", "span_end")]},
         ),
         (None, {"fields": ["kind", "speaker", "subjects", "event", ("said_on", "said_precision")]}),
-        (None, {"fields": ["gloss_en", "expected_version"]}),
+        (None, {"fields": ["gloss_en", "note", "expected_version"]}),
         (_("Review"), {"fields": ["status", "status_changed_by", "status_changed_at"]}),
         (
             _("Anchoring and stamps"),

@@ -49,14 +49,6 @@ class RowSerializer(serializers.Serializer):
         return {name: row[name] for name in fields} if fields else row
 
 
-class Versioned(serializers.Serializer):
-    """A detail's version: raised by every change, named by its ETag and by If-Match."""
-
-    version = serializers.IntegerField(
-        help_text="Raised by every change. Detail ETags carry it; If-Match must name it."
-    )
-
-
 class ActorRefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -110,7 +102,7 @@ class ActorCountsSerializer(serializers.Serializer):
     )
 
 
-class ActorDetailSerializer(Versioned, ActorSerializer):
+class ActorDetailSerializer(ActorSerializer):
     aliases = Part(
         child=AliasSerializer(),
         rows=lambda: Alias.objects.order_by("name"),
@@ -166,7 +158,7 @@ class ClaimRefSerializer(serializers.Serializer):
     speaker = ActorRefSerializer(allow_null=True)
 
 
-class ArticleDetailSerializer(Versioned, ArticleSerializer):
+class ArticleDetailSerializer(ArticleSerializer):
     body = serializers.CharField()
     mentioned_actors = Part(
         child=ActorRefSerializer(),
@@ -221,7 +213,7 @@ class ArticleRefSerializer(TitledRefSerializer):
     published_precision = serializers.ChoiceField(choices=DatePrecision.choices)
 
 
-class EventDetailSerializer(Versioned, EventSerializer):
+class EventDetailSerializer(EventSerializer):
     description = serializers.CharField()
     articles = Part(
         child=ArticleRefSerializer(),
@@ -291,11 +283,12 @@ class ClaimLinkSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ClaimDetailSerializer(Versioned, ClaimSerializer):
+class ClaimDetailSerializer(ClaimSerializer):
     passage = PassageSerializer(
         source="*", help_text=f"The quote with up to {PASSAGE_CHARS} characters around."
     )
     gloss_en = serializers.CharField()
+    note = serializers.CharField(help_text="Editorial note: why the claim has its status.")
     links = Part(
         child=ClaimLinkSerializer(),
         rows=lambda: ClaimLink.objects.order_by("relation", "other_id"),

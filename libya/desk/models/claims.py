@@ -139,6 +139,14 @@ class Claim(Curated):
         verbose_name=_("status changed by"),
     )
     gloss_en = models.TextField(_("English gloss"), blank=True)
+    note = models.TextField(
+        _("editorial note"),
+        blank=True,
+        help_text=_(
+            "Why the claim has its status, what other evidence says: kept out of the gloss, "
+            "which only renders the text."
+        ),
+    )
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config="french"),
         output_field=SearchVectorField(),

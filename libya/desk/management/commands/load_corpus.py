@@ -7,6 +7,7 @@ row by its pk, which a natural-key fixture does not have. Loading stays Django's
 transaction, so the first error leaves the database as it was.
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.core.management.base import CommandError
 from django.core.management.commands import loaddata
@@ -34,6 +35,10 @@ class Command(TrackedCommand, loaddata.Command):
 
     def save_obj(self, obj: DeserializedObject) -> bool:
         model = type(obj.object)
+        if model is get_user_model() and obj.object.pk is not None:
+            # A corpus names the accounts that reviewed its claims (corpus.REVIEWER_FIELDS);
+            # an account that already exists is theirs to keep, password and all.
+            return False
         checked = model._meta.app_label in VALIDATED_APPS and not self.excluded(model)
         if checked:
             validate(obj)

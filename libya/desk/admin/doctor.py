@@ -1,0 +1,45 @@
+"""The doctor's findings as an admin page: each finding links to its records' pages."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from libya.desk import doctor
+
+# Findings listed per rule on the page; the total is always shown.
+PAGE_LIMIT = 100
+
+
+def record_url(record: doctor.Record) -> str:
+    app_label, model_name = record.model.split(".")
+    return reverse(f"admin:{app_label}_{model_name}_change", args=[record.pk])
+
+
+def doctor_view(request: HttpRequest) -> TemplateResponse:
+    """Every rule with its total and its first findings, errors first."""
+    report = doctor.diagnose(limit=PAGE_LIMIT)
+    results = sorted(report.results, key=lambda r: r.rule.severity != doctor.Severity.ERROR)
+    rules = [
+        {
+            "rule": result.rule,
+            "total": result.total,
+            "more": result.total - len(result.findings),
+            "findings": [
+                {
+                    "message": finding.message,
+                    "records": [(record, record_url(record)) for record in finding.records],
+                }
+                for finding in result.findings
+            ],
+        }
+        for result in results
+    ]
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Desk doctor"),
+        "report": report,
+        "rules": rules,
+    }
+    return TemplateResponse(request, "admin/desk/doctor.html", context)
