@@ -21,10 +21,12 @@ from rest_framework.settings import api_settings
 from libya.desk.api import backends, filters
 from libya.desk.api import serializers as s
 from libya.desk.api.errors import api_exception_handler
+from libya.desk.api.graph import GraphSerializer
 from libya.desk.api.pagination import KeysetPagination, OffsetPagination
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
 from libya.desk.api.schema import DeskAutoSchema
 from libya.desk.api.statements import DetailStatement
+from libya.desk.graph import actor_graph, graph_data
 from libya.desk.models import Actor, Article, Claim, Deletion, Event
 from libya.desk.querysets import actor_timeline
 
@@ -245,6 +247,13 @@ class ActorViewSet(DeskViewSet):
         )
         page = self.paginate_queryset(items)
         return self.get_paginated_response(s.TimelineItemSerializer(page, many=True).data)
+
+    @extend_schema(responses=GraphSerializer, summary="An actor's network of relations")
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def graph(self, request: Request, slug: str) -> Response:
+        """Affiliations, co-participants in events, and actors its claims name, with sources."""
+        actor = Actor.objects.only("slug", "name", "kind").get(pk=self.get_object()["id"])
+        return Response(graph_data(actor_graph(actor)))
 
 
 class EventViewSet(DeskViewSet):
