@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 ADMIN_PATH = env.str("DJANGO_ADMIN_PATH", default="admin/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "libya.desk.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
