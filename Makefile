@@ -27,15 +27,31 @@ endif
 # server, and stop it on any exit, Ctrl-C included.
 WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
-.PHONY: install run test lint check format seed superuser db-stop clean
+.PHONY: install run test lint check format seed superuser db-stop clean messages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+# Translations (locale/*/LC_MESSAGES/*.po, committed) compiled with Babel, a pinned
+# pure-Python dependency, so that no system gettext (msgfmt) is needed. Updating the
+# .po files from the code (`make makemessages`) does need GNU gettext's xgettext.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MESSAGES)
+
+locale/%.mo: locale/%.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+.PHONY: makemessages
+makemessages: install
+	$(PY) manage.py makemessages -l fr --no-location -i "tests/*" -i "bench/*" \
+		-i "sources/*" -i "staticfiles/*" -i "test-output/*" -i "docker/*"
+	$(PY) manage.py makemessages -d djangojs -l fr --no-location \
+		-i "libya/desk/static/desk/vendor/*" -i "staticfiles/*" -i "test-output/*"
 
 run: install
 	@$(WITH_DB) \

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # French unless the editor chose another language (libya/desk/language.py).
+    "libya.desk.language.EditorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on every history row written during it.
@@ -76,7 +78,9 @@ WSGI_APPLICATION = "libya.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Overrides of Django's own admin templates (base_site.html), which the
+        # desk app's templates cannot shadow: the admin app is installed first.
+        "DIRS": [BASE_DIR / "libya" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -139,6 +143,8 @@ AXES_VERBOSE = False
 # Internationalisation
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
+# The desk's own catalogues (django.po, djangojs.po), compiled by `make` (see Makefile).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -10,7 +10,7 @@ class DeskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from libya.desk import checks  # noqa: F401  (registers system checks)
+        from libya.desk import checks, language  # noqa: F401  (registers checks and signals)
 
 
 class DeskAdminConfig(admin_apps.AdminConfig):

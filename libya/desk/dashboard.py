@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from libya.desk.history import LABELS
 from libya.desk.models import Article, Claim, Event
 
 # Rows listed under a figure; the linked list has the rest.
@@ -227,7 +228,7 @@ def _usernames(ids: set) -> dict:
 
 
 def _change_label(label: str) -> str:
-    return {"insert": _("added"), "update": _("changed"), "delete": _("deleted")}.get(label, label)
+    return LABELS.get(label, label)
 
 
 def _local(change: dict) -> str:

@@ -16,9 +16,12 @@ import pghistory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Stamps that change on every write: noise in a diff.
 UNDIFFED = {"created_at", "updated_at", "version", "search_vector"}
+# What pghistory's event labels mean to an editor.
+LABELS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
 # The outermost management command running in this thread or task, if any.
 _command: ContextVar[str | None] = ContextVar("desk_history_command", default=None)
 
@@ -72,7 +75,7 @@ def history_entries(obj: models.Model) -> list[Entry]:
     for row in rows:
         entries.append(
             Entry(
-                label=row.pgh_label,
+                label=LABELS.get(row.pgh_label, row.pgh_label),
                 at=row.pgh_created_at,
                 user=users.get(_user_id(row), ""),
                 version=getattr(row, "version", None),

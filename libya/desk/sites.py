@@ -6,10 +6,11 @@ Outside the ``admin`` package: importing that package registers the ModelAdmins 
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import reverse_lazy
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk.dashboard import dashboard_figures
+from libya.desk.language import set_language
 
 
 class DeskAdminSite(admin.AdminSite):
@@ -23,3 +24,7 @@ class DeskAdminSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context: dict | None = None):
         context = {"figures": dashboard_figures(), **(extra_context or {})}
         return super().index(request, context)
+
+    def get_urls(self):
+        language = self.admin_view(set_language)
+        return [path("language/", language, name="desk_language"), *super().get_urls()]

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const t = window.gettext || ((text) => text);
+  const gettext = window.gettext || ((text) => text);
   const DAY_MS = 86400000;
   // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline style attributes.
   const TOOLTIP = { renderMode: "richText", confine: true };
@@ -87,10 +87,10 @@
     named_together: "#fac858",
   };
   const EDGE_NAMES = {
-    affiliation: t("affiliation"),
-    event: t("event attended together"),
-    statement: t("its claims name"),
-    named_together: t("named together in a claim"),
+    affiliation: gettext("affiliation"),
+    event: gettext("event attended together"),
+    statement: gettext("its claims name"),
+    named_together: gettext("named together in a claim"),
   };
 
   function drawNetwork(graph) {
@@ -103,7 +103,7 @@
         formatter: (p) =>
           p.dataType === "edge"
             ? `${EDGE_NAMES[p.data.kind]}: ${p.data.labels.join(", ")}\n` +
-              `${t("sources")}: ${p.data.sources.length}`
+              `${gettext("sources")}: ${p.data.sources.length}`
             : p.data.label_text,
       },
       legend: { data: kinds, top: 0 },
@@ -164,16 +164,16 @@
     edge.sources.forEach((source) => sources.append(linkItem(source.url, source.title)));
     if (!edge.sources.length) {
       const none = document.createElement("li");
-      none.textContent = t("No article recorded for this relation.");
+      none.textContent = gettext("No article recorded for this relation.");
       sources.append(none);
     }
     const records = document.createElement("ul");
     records.className = "desk-records";
     edge.records.forEach((record) => records.append(linkItem(record.url, record.title)));
     const sourcesTitle = document.createElement("h4");
-    sourcesTitle.textContent = t("Sources");
+    sourcesTitle.textContent = gettext("Sources");
     const recordsTitle = document.createElement("h4");
-    recordsTitle.textContent = t("Records");
+    recordsTitle.textContent = gettext("Records");
     box.replaceChildren(heading, sourcesTitle, sources, recordsTitle, records);
   }
 
