@@ -62,8 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # French unless the editor chose another language (libya/desk/language.py).
-    "libya.desk.language.EditorLanguageMiddleware",
+    # French unless the editor chose another language; local times (libya/desk/language.py).
+    "libya.desk.language.EditorLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on every history row written during it.
@@ -123,6 +123,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The history triggers of an auto-created many-to-many table (a claim's subjects) cannot
+# live in migrations, which do not hold such tables: they are installed after migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 # Authentication
 AUTHENTICATION_BACKENDS = [
@@ -146,6 +149,8 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 # The desk's own catalogues (django.po, djangojs.po), compiled by `make` (see Makefile).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# Where the editors are: the admin shows times in this zone (the API keeps UTC).
+DESK_TIME_ZONE = env.str("DESK_TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 
@@ -223,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "libya.desk.api.schema.list_rows_have_no_required_property",
+        "libya.desk.api.examples.examples_into_descriptions",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

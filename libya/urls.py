@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from libya.desk.views import healthz
+from libya.desk.views import favicon, healthz
 
 urlpatterns = [
     path("api/v1/", include("libya.desk.api.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 # JSON error bodies under /api/, Django's pages elsewhere; 503/504 for database faults.

@@ -1,4 +1,5 @@
-"""French by default; English (or any of LANGUAGES) per editor, remembered across logins.
+"""The admin's locale: French by default, English (or any of LANGUAGES) per editor and
+remembered across logins; times shown in the editors' time zone (DESK_TIME_ZONE).
 
 Django's LocaleMiddleware would follow the browser's Accept-Language: the desk is
 French first whatever the browser says, and an editor's choice is stored on their
@@ -11,25 +12,25 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 SESSION_KEY = "desk_language"
 
 
-class EditorLanguageMiddleware:
+class EditorLocaleMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.admin_prefix = "/" + settings.ADMIN_PATH
 
     def __call__(self, request: HttpRequest):
-        chosen = None
-        if request.path.startswith(self.admin_prefix) and hasattr(request, "session"):
-            chosen = request.session.get(SESSION_KEY)
+        if not request.path.startswith(self.admin_prefix):
+            return self.get_response(request)  # the API keeps UTC and the default language
+        chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         if chosen not in dict(settings.LANGUAGES):
-            return self.get_response(request)
-        with translation.override(chosen):
+            chosen = settings.LANGUAGE_CODE
+        with translation.override(chosen), timezone.override(settings.DESK_TIME_ZONE):
             request.LANGUAGE_CODE = chosen
             response = self.get_response(request)
             response.headers.setdefault("Content-Language", chosen)

@@ -3,7 +3,8 @@
 import logging
 
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,3 +27,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         response["Retry-After"] = "5"
         return response
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page declares: send them the desk's icon."""
+    return HttpResponseRedirect(static("desk/favicon.svg"))

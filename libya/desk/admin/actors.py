@@ -49,7 +49,7 @@ class ActorAdmin(CuratedAdmin):
     list_editable = ["kind", "country"]
     list_filter = ["kind", "country", "state_affiliated"]
     list_select_related = ["owner"]
-    date_hierarchy = "updated_at"
+    # No date hierarchy: an actor has no date an editor filters on (updated_at is not one).
     search_fields = ["name"]  # ignored: get_search_results delegates to ActorQuerySet.search
     search_help_text = _("Any spelling, with or without accents; small misspellings are tolerated.")
     prepopulated_fields = {"slug": ["name"]}

@@ -1,5 +1,6 @@
 """Actors (people, bodies, states, outlets...), the spellings they go by, and their ties."""
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
@@ -14,7 +15,7 @@ class ActorManager(models.Manager.from_queryset(ActorQuerySet)):
         return self.get(slug=slug)
 
 
-@tracked("ActorHistory")
+@tracked("ActorHistory", pghistory.ManualEvent("merge"))
 class Actor(Curated):
     """A person, organisation, government body, state, armed group or media outlet."""
 
