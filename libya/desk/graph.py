@@ -172,7 +172,13 @@ def graph_data(graph: Graph, link=None) -> dict:
 
     nodes = [
         linked(
-            {"slug": a.slug, "name": a.name, "kind": a.kind, "focus": a.pk == graph.focus.pk},
+            {
+                "slug": a.slug,
+                "name": a.name,
+                "kind": a.kind,
+                "kind_label": str(a.get_kind_display()),
+                "focus": a.pk == graph.focus.pk,
+            },
             "actor",
             a.pk,
         )

@@ -66,7 +66,7 @@ class ClaimAdmin(CuratedAdmin):
     """Claims; the form shows the article body, and selecting a passage fills the span."""
 
     form = ClaimForm
-    list_display = ["summary", "speaker", "kind", "status", "article", "said_on"]
+    list_display = ["summary", "speaker", "kind", "status", "article_title", "said_on"]
     list_editable = ["status"]
     list_filter = ["status", "kind", "said_precision"]
     list_select_related = ["speaker", "article"]
@@ -136,6 +136,10 @@ class ClaimAdmin(CuratedAdmin):
     @admin.display(description=_("claim"), ordering="text")
     def summary(self, claim: Claim) -> str:
         return Truncator(claim.text).chars(90)
+
+    @admin.display(description=_("article"), ordering="article__title")
+    def article_title(self, claim: Claim) -> str:
+        return Truncator(claim.article.title).chars(60)
 
     @admin.display(description=_("passage in context"))
     def passage(self, claim: Claim) -> str:

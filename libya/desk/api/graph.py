@@ -10,6 +10,7 @@ class GraphNodeSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Actor.Kind.choices)
+    kind_label = serializers.CharField(help_text="The kind in words, in the default language.")
     focus = serializers.BooleanField(help_text="The actor whose graph this is.")
 
 

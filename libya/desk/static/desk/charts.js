@@ -59,7 +59,12 @@
       tooltip: { ...TOOLTIP, formatter: (p) => `${p.data.dates}\n${p.data.title}` },
       legend: { type: "scroll", top: 0 },
       grid: { left: 150, right: 30, top: 40, bottom: 60 },
-      xAxis: { type: "time" },
+      // A month either side, so that a mark at either end is drawn whole.
+      xAxis: {
+        type: "time",
+        min: (extent) => extent.min - 31 * DAY_MS,
+        max: (extent) => extent.max + 31 * DAY_MS,
+      },
       yAxis: { type: "category", data: lanes },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 20, bottom: 10 }],
       series: kinds.map((kind) => ({
@@ -96,7 +101,7 @@
   function drawNetwork(graph) {
     const chart = chartIn("desk-network");
     if (!chart) return;
-    const kinds = [...new Set(graph.nodes.map((node) => node.kind))];
+    const kinds = [...new Set(graph.nodes.map((node) => node.kind_label))];
     chart.setOption({
       tooltip: {
         ...TOOLTIP,
@@ -114,14 +119,14 @@
           roam: true,
           draggable: true,
           autoCurveness: true,
-          force: { repulsion: 220, edgeLength: [60, 160] },
+          force: { repulsion: 400, edgeLength: [80, 200] },
           categories: kinds.map((kind) => ({ name: kind })),
           label: { show: true, position: "right", formatter: (p) => p.data.label_text },
           emphasis: { focus: "adjacency" },
           data: graph.nodes.map((node) => ({
             name: node.slug,
             label_text: node.name,
-            category: kinds.indexOf(node.kind),
+            category: kinds.indexOf(node.kind_label),
             symbolSize: node.focus ? 36 : 16,
             url: node.url,
           })),
