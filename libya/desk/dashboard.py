@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from libya.desk.history import LABELS
 from libya.desk.models import Article, Claim, Event
@@ -117,6 +118,7 @@ def recent_changes() -> Figure:
             title_=F(title),
             model=Value(model_name),
             user=F("pgh_context__metadata__user"),
+            command=F("pgh_context__metadata__command"),
         )[:ROWS]
         latest = rows if latest is None else latest.union(rows, all=True)
     changes = list(latest.order_by("-pgh_created_at")[:ROWS])
@@ -131,7 +133,7 @@ def recent_changes() -> Figure:
                 f"{_change_label(change['pgh_label'])}: {str(change['title_'])[:80]}",
                 reverse(f"admin:desk_{change['model']}_history", args=[change["pgh_obj_id"]]),
                 detail=_("%(who)s, %(when)s")
-                % {"who": users.get(change["user"], _("a command")), "when": _local(change)},
+                % {"who": _who(change, users), "when": _local(change)},
             )
             for change in changes
         ],
@@ -225,6 +227,14 @@ def _months_before(month: date, count: int) -> date:
 def _usernames(ids: set) -> dict:
     users = get_user_model()._default_manager.filter(pk__in=[i for i in ids if i is not None])
     return {user.pk: user.get_username() for user in users}
+
+
+def _who(change: dict, users: dict) -> str:
+    if change["user"] in users:
+        return users[change["user"]]
+    if change["command"]:
+        return _("command %(name)s") % {"name": change["command"]}
+    return pgettext("who made a change", "unknown")
 
 
 def _change_label(label: str) -> str:
