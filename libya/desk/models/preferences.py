@@ -11,7 +11,6 @@ class EditorPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         models.CASCADE,
-        primary_key=True,
         related_name="desk_preference",
         verbose_name=_("user"),
     )
