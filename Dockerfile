@@ -14,6 +14,8 @@ COPY requirements.txt .
 RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
+# The committed translations (locale/*.po), compiled with Babel (pinned in requirements.txt).
+RUN pybabel compile -d locale -D django && pybabel compile -d locale -D djangojs
 # collectstatic imports settings, which require these; nothing is connected at build time.
 RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput \

@@ -28,9 +28,9 @@ endif
 WITH_DB = set -e; $(DB_UP); trap '$(DB_DOWN)' EXIT INT TERM;
 
 .PHONY: install run worker test lint check format seed superuser db-stop clean evaluate
-.PHONY: bench-extraction
+.PHONY: bench-extraction messages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed messages
 
 # requirements.txt is what the server needs (the Docker image installs it alone);
 # requirements-dev.txt adds tests and tooling. Both are hashed locks: edit the .in files
@@ -52,6 +52,23 @@ lock:
 # A client developer scripting against the local server is not cut off after 120
 # requests a minute, the production default (settings.py).
 run: export DESK_ANON_RATE ?= 6000/minute
+
+# Translations (locale/*/LC_MESSAGES/*.po, committed) compiled with Babel, a pinned
+# pure-Python dependency, so that no system gettext (msgfmt) is needed. Updating the
+# .po files from the code (`make makemessages`) does need GNU gettext's xgettext.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MESSAGES)
+
+locale/%.mo: locale/%.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+.PHONY: makemessages
+makemessages: install
+	$(PY) manage.py makemessages -l fr --no-location -i "tests/*" -i "bench/*" \
+		-i "sources/*" -i "staticfiles/*" -i "test-output/*" -i "docker/*"
+	$(PY) manage.py makemessages -d djangojs -l fr --no-location \
+		-i "libya/desk/static/desk/vendor/*" -i "staticfiles/*" -i "test-output/*"
+
 run: install
 	@$(WITH_DB) \
 	$(PY) manage.py migrate --noinput; \

@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 ADMIN_PATH = env.str("DJANGO_ADMIN_PATH", default="admin/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "libya.desk.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # French unless the editor chose another language; local times (libya/desk/language.py).
+    "libya.desk.language.EditorLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the request's user on every history row written during it.
@@ -82,7 +84,9 @@ WSGI_APPLICATION = "libya.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Overrides of Django's own admin templates (base_site.html), which the
+        # desk app's templates cannot shadow: the admin app is installed first.
+        "DIRS": [BASE_DIR / "libya" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -156,6 +160,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The history triggers of an auto-created many-to-many table (a claim's subjects) cannot
+# live in migrations, which do not hold such tables: they are installed after migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 # Background jobs (procrastinate, in this same database; README: Background enrichment).
 # A worker writes a heartbeat every interval; one silent for the timeout is taken for
@@ -204,7 +211,11 @@ AXES_VERBOSE = False
 # Internationalisation
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
+# The desk's own catalogues (django.po, djangojs.po), compiled by `make` (see Makefile).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# Where the editors are: the admin shows times in this zone (the API keeps UTC).
+DESK_TIME_ZONE = env.str("DESK_TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 
@@ -293,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "libya.desk.api.schema.list_rows_have_no_required_property",
         "libya.desk.api.schema.query_strings_are_nul_free",
+        "libya.desk.api.examples.examples_into_descriptions",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from libya.desk.admin.doctor import doctor_view
-from libya.desk.views import healthz
+from libya.desk.views import favicon, healthz
 
 urlpatterns = [
     path("api/v1/", include("libya.desk.api.urls")),
@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 # JSON error bodies under /api/, Django's pages elsewhere; 503/504 for database faults.

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db.models import ManyToManyRel, ManyToOneRel
+from django.utils import translation
 
 from libya.desk.models import Actor, Alias, Claim, Deletion, Participation
 from libya.desk.services import actor_merge, actor_merge_preview, claim_set_status
@@ -106,7 +107,8 @@ def test_merge_folds_clashing_rows_into_one(db):
 
 def test_merge_preview_lists_what_moves(duplicate):
     [row] = actor_merge_preview(duplicates=[duplicate])
-    moves = dict((str(label), count) for label, count in row["moves"])
+    with translation.override("en"):
+        moves = dict((str(label), count) for label, count in row["moves"])
     assert moves["aliases"] == 2
     assert moves["participations"] == 1
     assert moves["claims spoken"] == 1

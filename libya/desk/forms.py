@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -133,21 +133,36 @@ class ArticleAddForm(VersionedModelForm):
 
     class Meta:
         model = Article
-        fields = ARTICLE_METADATA_FIELDS
+        fields = ["title", *ARTICLE_METADATA_FIELDS]
 
     preview: cleaning.Document | None = None
     detected: list[Actor] = []
+    title_to_save = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = _(
+            "Leave empty to take the text's first line (shown in the preview before saving)."
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean()
         raw, name = self._raw_document(cleaned)
         self.preview = cleaning.parse(raw)
         self.detected = list(Actor.objects.filter(pk__in=self._mentions()))
+        self._infer_metadata(cleaned)
         digest = ingest.content_hash(raw.encode())
         if cleaned.get("previewed") != digest:
             self._ask_confirmation(raw, digest)
         self._fill_instance(name or f"admin_{digest[:16]}.txt", digest)
         return cleaned
+
+    def awaiting_confirmation(self) -> bool:
+        """Whether the only thing keeping the form from saving is the preview to confirm."""
+        return list(self.errors) == [NON_FIELD_ERRORS] and all(
+            error.code == "preview" for error in self.errors.as_data()[NON_FIELD_ERRORS]
+        )
 
     def _mentions(self) -> set[int]:
         return ingest.mentioned_actor_ids(f"{self.preview.title}\n{self.preview.body}")
@@ -182,16 +197,24 @@ class ArticleAddForm(VersionedModelForm):
                 params={"source": source},
             )
         article, preview = self.instance, self.preview
-        article.title = preview.title or Truncator(preview.body).words(12)
+        article.title = self.title_to_save
         article.body = preview.body
         article.source = source
         article.content_hash = digest
         article.slug = ingest.unique_slug(article.title, source)
-        if not self.cleaned_data.get("published_on"):
+
+    def _infer_metadata(self, cleaned: dict) -> None:
+        """Title, date and agency from the text where the editor gave none, before the
+        preview, so that it shows them and a missing date is asked for at once."""
+        preview = self.preview
+        self.title_to_save = cleaned["title"] = (
+            cleaned.get("title") or preview.title or Truncator(preview.body).words(12)
+        )
+        if not cleaned.get("published_on"):
             published = ingest.parse_published(preview.date_hint)
-            self.cleaned_data["published_on"], self.cleaned_data["published_precision"] = published
-        if not self.cleaned_data.get("agency"):
-            self.cleaned_data["agency"] = ingest.agency_from_text(preview.agency_hint)
+            cleaned["published_on"], cleaned["published_precision"] = published
+        if not cleaned.get("agency"):
+            cleaned["agency"] = ingest.agency_from_text(preview.agency_hint)
 
     def _save_m2m(self) -> None:
         super()._save_m2m()

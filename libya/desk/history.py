@@ -13,12 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pghistory
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Stamps that change on every write: noise in a diff.
 UNDIFFED = {"created_at", "updated_at", "version", "search_vector"}
+# What pghistory's event labels mean to an editor.
+LABELS = {
+    "insert": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+    "merge": _("merge"),
+}
 # The outermost management command running in this thread or task, if any.
 _command: ContextVar[str | None] = ContextVar("desk_history_command", default=None)
 
@@ -65,22 +74,61 @@ class Entry:
 
 
 def history_entries(obj: models.Model) -> list[Entry]:
-    """Every recorded change of `obj`, oldest first, each diffed against the one before."""
+    """Every recorded change of `obj`, oldest first, each diffed against the one before;
+    with the additions and removals of its many-to-many links that keep a history."""
     rows = list(obj.history.select_related("pgh_context").order_by("pgh_id"))
-    users = _usernames(rows)
-    entries, previous = [], None
+    links = _link_rows(obj)
+    users = _usernames(rows + [link.row for link in links])
+    entries, previous, model = [], None, type(obj)
     for row in rows:
         entries.append(
             Entry(
-                label=row.pgh_label,
+                label=LABELS.get(row.pgh_label, row.pgh_label),
                 at=row.pgh_created_at,
                 user=users.get(_user_id(row), ""),
                 version=getattr(row, "version", None),
-                changes=diff(type(obj), previous, row),
+                changes=_merged(row) if row.pgh_label == "merge" else diff(model, previous, row),
             )
         )
         previous = row
-    return entries
+    entries += [_link_entry(link, users) for link in links]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+# Many-to-many links whose rows keep a history: model, history model, column naming the
+# model's row, the linked row's field, and the model's field the link stands for.
+LINK_HISTORIES = {"desk.claim": ("desk.ClaimSubjectHistory", "claim_id", "actor", "subjects")}
+
+
+@dataclass
+class LinkEvent:
+    row: models.Model
+    field: str  # verbose name of the model's many-to-many field
+    linked: str  # the history row's field naming the linked record
+
+
+def _link_rows(obj: models.Model) -> list[LinkEvent]:
+    spec = LINK_HISTORIES.get(obj._meta.label_lower)
+    if spec is None:
+        return []
+    history, column, linked, name = spec
+    events = apps.get_model(history).objects.filter(**{column: obj.pk})
+    label = str(obj._meta.get_field(name).verbose_name)
+    rows = events.select_related("pgh_context", linked).order_by("pgh_id")
+    return [LinkEvent(row, label, linked) for row in rows]
+
+
+def _link_entry(link: LinkEvent, users: dict) -> Entry:
+    target = getattr(link.row, link.linked, None)
+    name = str(target) if target is not None else "—"
+    added = link.row.pgh_label.endswith("added")
+    return Entry(
+        label=LABELS["update"],
+        at=link.row.pgh_created_at,
+        user=users.get(_user_id(link.row), ""),
+        version=None,
+        changes=[Change(link.field, "—" if added else name, name if added else "—")],
+    )
 
 
 def changes_since(obj: models.Model, version: int) -> tuple[list[Change], list[str]]:
@@ -126,6 +174,12 @@ def _display(hist_field: models.Field, value) -> str:
     if hist_field.choices:
         return str(dict(hist_field.flatchoices).get(value, value))
     return str(value)
+
+
+def _merged(row) -> list[Change]:
+    """The actors merged into this one (recorded in the event's context by actor_merge)."""
+    names = row.pgh_context.metadata.get("merged", []) if row.pgh_context else []
+    return [Change(str(_("merged actors")), "—", ", ".join(names))]
 
 
 def _user_id(row) -> int | None:

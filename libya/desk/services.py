@@ -6,6 +6,7 @@ here is tracked like any ``save()``.
 
 from collections.abc import Sequence
 
+import pghistory
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -27,9 +28,8 @@ from libya.desk.models import (
 def actor_merge(*, keep: Actor, duplicates: Sequence[Actor]) -> Actor:
     """Re-point every reference from `duplicates` to `keep`, keep their spellings as aliases,
     then delete them, recording ``merged_into`` on their Deletion rows."""
-    for dup in duplicates:
-        if dup.pk == keep.pk:
-            continue
+    merged = [dup for dup in duplicates if dup.pk != keep.pk]
+    for dup in merged:
         _merge_names(dup, keep)
         _merge_participations(dup, keep)
         _merge_affiliations(dup, keep)
@@ -38,6 +38,9 @@ def actor_merge(*, keep: Actor, duplicates: Sequence[Actor]) -> Actor:
         dup.delete()
         _record_merge(slug, keep)
     keep.refresh_from_db()
+    # Nothing in the kept actor's own row changes: a manual history event records the merge.
+    with pghistory.context(merged=[f"{dup.name} ({dup.slug})" for dup in merged]):
+        pghistory.create_event(keep, label="merge")
     return keep
 
 
@@ -103,7 +106,7 @@ def actor_merge_preview(*, duplicates: Sequence[Actor]) -> list[dict]:
             "moves": [
                 (label, count)
                 for label, count in (
-                    (_("aliases"), dup.aliases.count() + 1),
+                    (_("aliases"), len({dup.name, *dup.aliases.values_list("name", flat=True)})),
                     (_("participations"), dup.participations.count()),
                     (_("claims spoken"), dup.claims_spoken.count()),
                     (_("claims about"), dup.claims_about.count()),

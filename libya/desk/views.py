@@ -5,7 +5,8 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -68,3 +69,9 @@ def is_staff(request: HttpRequest) -> bool:
         return bool(request.user.is_authenticated and request.user.is_staff)
     except DatabaseError:
         return False
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page declares: send them the desk's icon."""
+    return HttpResponseRedirect(static("desk/favicon.svg"))

@@ -65,7 +65,7 @@ def test_upload_is_cleaned_and_moved_into_the_text_box(editor_client, add_url, f
 
 def test_empty_submission_asks_for_text(editor_client, add_url):
     response = editor_client.post(add_url, {"language": "fr"})
-    assert "Paste the article" in response.content.decode()
+    assert "Collez le texte de l&#x27;article" in response.content.decode()
 
 
 def test_export_button_writes_the_corpus_fixture(editor_client, settings, tmp_path):

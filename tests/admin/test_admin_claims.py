@@ -60,8 +60,8 @@ def test_ambiguous_quote_names_every_occurrence(add_claim):
     response = add_claim(text=quote)
 
     assert response.status_code == HTTPStatus.OK
-    assert f"occurs 2 times in the article, at characters {first}, {second}" in form_errors(
-        response
+    assert f"apparaît 2 fois dans l&#x27;article, aux caractères {first}, {second}" in (
+        form_errors(response)
     )
 
 
@@ -79,7 +79,7 @@ def test_quote_missing_from_body_is_an_error(add_claim, article):
     response = add_claim(text="Nous ne signerons jamais")
 
     assert response.status_code == HTTPStatus.OK
-    assert "This text is not in the article body" in form_errors(response)
+    assert "Ce texte n&#x27;est pas dans le corps de l&#x27;article" in form_errors(response)
     assert not Claim.objects.filter(article=article).exists()
 
 
@@ -96,7 +96,7 @@ def test_quote_not_matching_its_span_cannot_be_saved(add_claim, article):
     response = add_claim(text="Fin du communiqué", span_start=0, span_end=17)
 
     assert response.status_code == HTTPStatus.OK
-    assert "not the article&#x27;s body at characters 0-17" in form_errors(response)
+    assert "n&#x27;est pas le corps de l&#x27;article aux caractères 0-17" in form_errors(response)
 
 
 def test_change_page_highlights_the_passage_in_context(editor_client):
@@ -129,7 +129,7 @@ def test_body_edit_that_breaks_a_claim_is_refused(editor_client, form_data):
     response = editor_client.post(url, data)
 
     assert response.status_code == HTTPStatus.OK
-    assert "no longer holds the text of these claims" in str(
+    assert "ne contient plus le texte de ces affirmations" in str(
         response.context["adminform"].form.errors
     )
 

@@ -25,7 +25,7 @@ def test_change_form_refuses_the_second_save(editor_client, second_editor_client
 
     assert refused.status_code == HTTPStatus.OK
     message = str(refused.context["adminform"].form.non_field_errors())
-    assert "was changed by test-editor while you were editing it" in message
+    assert "a été modifié par test-editor pendant que vous le modifiiez" in message
     assert "« Fayez el-Sarraj Testé » → « Fayez al-Sarraj »" in message
     actor.refresh_from_db()
     assert (actor.name, actor.version) == ("Fayez al-Sarraj", 2)
@@ -78,7 +78,7 @@ def test_list_editable_refuses_the_second_save(
     refused = second_editor_client.post(url, second)
 
     assert refused.status_code == HTTPStatus.OK
-    assert "while you were editing it" in refused.content.decode()
+    assert "pendant que vous le modifiiez" in refused.content.decode()
     actor.refresh_from_db()
     assert (actor.country, actor.version) == ("TR", 2)
 
@@ -100,7 +100,7 @@ def test_action_refuses_rows_changed_since_the_list_was_shown(
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.VERIFIED
-    assert "while you were editing it" in refused.content.decode()
+    assert "pendant que vous le modifiiez" in refused.content.decode()
 
 
 def test_merge_confirmation_refuses_actors_changed_meanwhile(editor_client, form_data):
@@ -116,7 +116,7 @@ def test_merge_confirmation_refuses_actors_changed_meanwhile(editor_client, form
     confirmation["keep"] = [str(keep.pk)]
     response = editor_client.post(url, confirmation, follow=True)
 
-    assert "while you were editing it" in response.content.decode()
+    assert "pendant que vous le modifiiez" in response.content.decode()
     assert Actor.objects.filter(pk=dup.pk).exists()
 
 
@@ -129,5 +129,5 @@ def test_delete_action_refuses_rows_changed_since_the_list_was_shown(editor_clie
 
     response = editor_client.post(url, data, follow=True)
 
-    assert "while you were editing it" in response.content.decode()
+    assert "pendant que vous le modifiiez" in response.content.decode()
     assert Actor.objects.filter(pk=doomed.pk).exists()

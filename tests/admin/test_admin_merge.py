@@ -19,15 +19,15 @@ def test_merge_action_confirms_then_merges(editor_client, form_data):
 
     html = confirmation.content.decode()
     assert 'id="merge-preview"' in html
-    assert "1 claims spoken" in html
-    assert "1 participations" in html
+    assert "Affirmations prononcées (1)" in html
+    assert "Participations (1)" in html
     assert not Deletion.objects.filter(key=dup.slug).exists()
 
     answer = form_data(confirmation, "merge-form")
     answer["keep"] = [str(keep.pk)]
     done = editor_client.post(url, answer, follow=True)
 
-    assert "1 actor merged into Fayez Sarraj Testé" in done.content.decode()
+    assert "1 acteur fusionné dans Fayez Sarraj Testé" in done.content.decode()
     assert not Actor.objects.filter(pk=dup.pk).exists()
     assert keep.claims_spoken.count() == 1
     assert keep.aliases.filter(name="Fayez al-Sarraj Testé").exists()
@@ -41,4 +41,4 @@ def test_merge_needs_two_actors(editor_client):
         {"action": "merge_actors", "_selected_action": [actor.pk]},
         follow=True,
     )
-    assert "Select at least two actors to merge" in response.content.decode()
+    assert "Sélectionnez au moins deux acteurs à fusionner" in response.content.decode()

@@ -212,3 +212,25 @@ def test_actor_timeline_query_count_is_fixed(client, django_assert_num_queries, 
     with django_assert_num_queries(3):
         response = client.get(f"{URL}anatoli-zorgou/timeline/", {"page_size": page_size})
     assert response.status_code == HTTPStatus.OK
+
+
+def test_actor_graph_lists_relations_with_their_sources(client, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        response = client.get(URL + "sergei-shoigu/graph/")
+
+    assert response.status_code == HTTPStatus.OK
+    graph = response.json()
+    assert graph["actor"] == "sergei-shoigu"
+    focus = [node for node in graph["nodes"] if node["focus"]]
+    assert [node["slug"] for node in focus] == ["sergei-shoigu"]
+    khalifa = [e for e in graph["edges"] if "khalifa-haftar" in (e["source"], e["target"])]
+    assert khalifa
+    assert all(e["weight"] == max(1, len(e["sources"])) for e in khalifa)
+    assert all("url" not in source for e in graph["edges"] for source in e["sources"])
+
+
+def test_actor_graph_of_unknown_actor_is_a_json_404(client):
+    response = client.get(URL + "nobody-at-all/graph/")
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()

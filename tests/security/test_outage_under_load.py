@@ -204,10 +204,13 @@ def wait_until_healthy(process: subprocess.Popen, port: int, log: Path) -> None:
 
 
 def collect_static() -> None:
-    """Admin pages need the static manifest when DEBUG is off; the Dockerfile builds it too."""
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        manage = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
-        subprocess.run(manage, cwd=ROOT, check=True, env={**os.environ, "DJANGO_DEBUG": "false"})
+    """Admin pages need the static manifest when DEBUG is off; the Dockerfile builds it too.
+
+    Run every time (it copies only what changed): a manifest left by an earlier checkout
+    would lack newer files, and pages naming them would fail.
+    """
+    manage = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+    subprocess.run(manage, cwd=ROOT, check=True, env={**os.environ, "DJANGO_DEBUG": "false"})
 
 
 def editor_browser(port: int, username: str, password: str) -> tuple[Browser, dict[str, str]]:

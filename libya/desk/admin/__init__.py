@@ -1,7 +1,8 @@
-"""The editors' admin: one module per area; importing them registers their ModelAdmins."""
+"""The editors' admin: one module per area; importing them registers their ModelAdmins.
 
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+The site itself (review dashboard, titles) is ``libya.desk.sites.DeskAdminSite``, installed as
+``admin.site`` by ``libya.desk.apps.DeskAdminConfig``.
+"""
 
 from libya.desk.admin import (  # noqa: F401
     actors,
@@ -13,7 +14,3 @@ from libya.desk.admin import (  # noqa: F401
     keys,
     suggestions,
 )
-
-admin.site.site_header = _("Libya desk")
-admin.site.site_title = _("Libya desk")
-admin.site.index_title = _("Curation")

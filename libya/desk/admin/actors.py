@@ -5,10 +5,14 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import path as url_path
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from libya.desk.admin.base import VERSION_FIELD, CuratedAdmin, HistoryAdmin, versioned
+from libya.desk.admin.dossier import dossier_view
 from libya.desk.forms import MergeForm
 from libya.desk.models import Actor, Affiliation, Alias
 from libya.desk.services import actor_merge, actor_merge_preview
@@ -41,11 +45,11 @@ class AffiliationInline(admin.TabularInline):
 class ActorAdmin(CuratedAdmin):
     """Actors, found by any alias, accent-insensitively and fuzzily (ActorQuerySet.search)."""
 
-    list_display = ["name", "kind", "country", "alias_list", "updated_at"]
+    list_display = ["name", "kind", "country", "alias_list", "dossier_link"]
     list_editable = ["kind", "country"]
     list_filter = ["kind", "country", "state_affiliated"]
     list_select_related = ["owner"]
-    date_hierarchy = "updated_at"
+    # No date hierarchy: an actor has no date an editor filters on (updated_at is not one).
     search_fields = ["name"]  # ignored: get_search_results delegates to ActorQuerySet.search
     search_help_text = _("Any spelling, with or without accents; small misspellings are tolerated.")
     prepopulated_fields = {"slug": ["name"]}
@@ -69,6 +73,21 @@ class ActorAdmin(CuratedAdmin):
         super().save_related(request, form, formsets, change)
         # Search goes through aliases only: the canonical name must be one of them.
         Alias.objects.get_or_create(actor=form.instance, name=form.instance.name)
+
+    def get_urls(self):
+        dossier = self.admin_site.admin_view(self.dossier_view)
+        return [
+            url_path("<path:object_id>/dossier/", dossier, name="desk_actor_dossier"),
+            *super().get_urls(),
+        ]
+
+    def dossier_view(self, request: HttpRequest, object_id: str):
+        return dossier_view(self, request, object_id)
+
+    @admin.display(description=_("dossier"))
+    def dossier_link(self, actor: Actor) -> str:
+        url = reverse("admin:desk_actor_dossier", args=[actor.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Dossier"))
 
     @admin.display(description=_("aliases"))
     def alias_list(self, actor: Actor) -> str:

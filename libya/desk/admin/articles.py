@@ -3,7 +3,8 @@
 import io
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -58,7 +59,11 @@ class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
     list_select_related = ["publisher"]
     date_hierarchy = "published_on"
     search_fields = ["title", "source", "slug"]
-    search_help_text = _("Title or source file; French full text over title and body.")
+    search_actor_join = (Article.mentioned_actors.through, "article_id")
+    search_help_text = _(
+        "Title or source file; French full text over title and body; an actor it mentions "
+        "under any spelling."
+    )
     autocomplete_fields = ["publisher", "agency", "mentioned_actors"]
     readonly_fields = [
         "source",
@@ -81,6 +86,14 @@ class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
     def claim_count(self, article: Article) -> int:
         return article.claim_total
 
+    def render_change_form(self, request: HttpRequest, context: dict, add=False, **kwargs):
+        form = context["adminform"].form
+        if add and isinstance(form, ArticleAddForm) and form.awaiting_confirmation():
+            # The preview is a step, not an error: no error banner, a note above it instead.
+            context["preview_note"] = form.errors.pop(NON_FIELD_ERRORS)[0]
+            context["errors"] = helpers.AdminErrorList(form, [])
+        return super().render_change_form(request, context, add=add, **kwargs)
+
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ArticleAddForm
@@ -89,7 +102,7 @@ class ArticleAdmin(FullTextSearchMixin, CuratedAdmin):
     def get_fieldsets(self, request: HttpRequest, obj=None):
         if obj is None:
             return [
-                (_("Source text"), {"fields": ["raw_text", "document", "previewed"]}),
+                (_("Source text"), {"fields": ["raw_text", "document", "previewed", "title"]}),
                 (_("Metadata"), {"fields": ARTICLE_METADATA_FIELDS}),
             ]
         return super().get_fieldsets(request, obj)

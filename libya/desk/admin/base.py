@@ -8,7 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
@@ -132,12 +132,26 @@ def versioned(action: Callable) -> Callable:
     return run
 
 
+def linked_to_actor_q(term: str, join: type[Model], column: str) -> Q:
+    """Rows that `join` (a table with an ``actor`` column) links to an actor matching `term`
+    the way actor search does: any alias, accents and small misspellings aside."""
+    from libya.desk.models import Actor
+
+    matches = Actor.objects.search(term).values("pk")
+    return Q(pk__in=join.objects.filter(actor__in=matches).values(column))
+
+
 class FullTextSearchMixin:
-    """Admin search over `search_fields` or the model's French full-text `search_vector`."""
+    """Admin search over `search_fields`, the model's French full-text `search_vector`, and
+    the actors linked through `search_actor_join` (join model, column naming this row)."""
+
+    search_actor_join: tuple[type[Model], str] | None = None
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         by_field, distinct = super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
             return by_field, distinct
-        full_text = Q(search_vector=french_query(search_term))
-        return queryset.filter(Q(pk__in=by_field.values("pk")) | full_text), distinct
+        found = Q(pk__in=by_field.values("pk")) | Q(search_vector=french_query(search_term))
+        if self.search_actor_join is not None:
+            found |= linked_to_actor_q(search_term, *self.search_actor_join)
+        return queryset.filter(found), distinct

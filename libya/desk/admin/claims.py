@@ -15,6 +15,7 @@ from libya.desk.admin.base import (
     CuratedAdmin,
     EstimatedCountPaginator,
     HistoryAdmin,
+    linked_to_actor_q,
     versioned,
 )
 from libya.desk.forms import ClaimForm
@@ -65,7 +66,7 @@ class ClaimAdmin(CuratedAdmin):
     """Claims; the form shows the article body, and selecting a passage fills the span."""
 
     form = ClaimForm
-    list_display = ["summary", "speaker", "kind", "status", "article", "said_on"]
+    list_display = ["summary", "speaker", "kind", "status", "article_title", "said_on"]
     list_editable = ["status"]
     list_filter = ["status", "kind", "said_precision"]
     list_select_related = ["speaker", "article"]
@@ -79,7 +80,7 @@ class ClaimAdmin(CuratedAdmin):
     show_full_result_count = False
     search_fields = ["text", "gloss_en", "note"]
     search_help_text = _(
-        "Words of the claim (French full text), or its speaker under any spelling."
+        "Words of the claim (French full text), or its speaker or subjects under any spelling."
     )
     autocomplete_fields = ["article", "speaker", "event", "subjects"]
     readonly_fields = [
@@ -121,7 +122,10 @@ class ClaimAdmin(CuratedAdmin):
         if not search_term.strip():
             return by_field, distinct
         matches = Q(pk__in=by_field.values("pk")) | Q(search_vector=french_query(search_term))
-        return queryset.filter(matches | actor_search_q(search_term, "speaker")), distinct
+        by_actor = actor_search_q(search_term, "speaker") | linked_to_actor_q(
+            search_term, Claim.subjects.through, "claim_id"
+        )
+        return queryset.filter(matches | by_actor), distinct
 
     def save_model(self, request: HttpRequest, obj: Claim, form, change: bool) -> None:
         if "status" in form.changed_data:
@@ -132,6 +136,10 @@ class ClaimAdmin(CuratedAdmin):
     @admin.display(description=_("claim"), ordering="text")
     def summary(self, claim: Claim) -> str:
         return Truncator(claim.text).chars(90)
+
+    @admin.display(description=_("article"), ordering="article__title")
+    def article_title(self, claim: Claim) -> str:
+        return Truncator(claim.article.title).chars(60)
 
     @admin.display(description=_("passage in context"))
     def passage(self, claim: Claim) -> str:

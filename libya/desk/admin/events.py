@@ -34,6 +34,11 @@ class EventAdmin(FullTextSearchMixin, CuratedAdmin):
     list_select_related = ["parent"]
     date_hierarchy = "start_date"
     search_fields = ["title", "slug", "place_name"]
+    search_actor_join = (Participation, "event_id")
+    search_help_text = _(
+        "Words of the title, place or description (French full text), or a participant "
+        "under any spelling."
+    )
     autocomplete_fields = ["parent", "articles"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["period_end", "created_at", "updated_at", "version"]

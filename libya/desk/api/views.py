@@ -21,12 +21,14 @@ from rest_framework.response import Response
 from libya.desk.api import backends, filters
 from libya.desk.api import inputs as i
 from libya.desk.api import serializers as s
+from libya.desk.api.graph import GraphSerializer
 from libya.desk.api.pagination import KeysetPagination, OffsetPagination
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
 from libya.desk.api.rows import plan
 from libya.desk.api.schema import DeskAutoSchema
 from libya.desk.api.statements import DetailStatement
 from libya.desk.api.writes import WritableMixin
+from libya.desk.graph import actor_graph, graph_data
 from libya.desk.models import (
     Actor,
     Alias,
@@ -315,6 +317,13 @@ class ActorViewSet(WritableResource, DeskViewSet):
         )
         page = self.paginate_queryset(items)
         return self.get_paginated_response(s.TimelineItemSerializer(page, many=True).data)
+
+    @extend_schema(responses=GraphSerializer, summary="An actor's network of relations")
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def graph(self, request: Request, slug: str) -> Response:
+        """Affiliations, co-participants in events, and actors its claims name, with sources."""
+        actor = Actor.objects.only("slug", "name", "kind").get(pk=self.get_object()["id"])
+        return Response(graph_data(actor_graph(actor)))
 
 
 class EventViewSet(WritableResource, DeskViewSet):

@@ -2,6 +2,7 @@
 
 import re
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, OuterRef, Q, Value
@@ -81,7 +82,7 @@ class ActorManager(models.Manager.from_queryset(ActorQuerySet)):
         return self.get(slug=slug)
 
 
-@tracked("ActorHistory")
+@tracked("ActorHistory", pghistory.ManualEvent("merge"))
 class Actor(Curated):
     """A person, organisation, government body, state, armed group or media outlet."""
 

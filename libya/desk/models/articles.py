@@ -193,6 +193,10 @@ class Article(Curated):
                 condition=models.Q(published_on__isnull=False)
                 | models.Q(published_precision=DatePrecision.UNKNOWN),
                 name="article_date_given_unless_unknown",
+                violation_error_message=_(
+                    "Give the publication date, or set its precision to “unknown” if the "
+                    "article does not say when it was published."
+                ),
             ),
         ]
         triggers = stamp_triggers("article")

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -209,6 +210,16 @@ class Claim(Curated):
         body = self.article.body
         self.prefix = body[max(0, self.span_start - CONTEXT_CHARS) : self.span_start]
         self.suffix = body[self.span_end : self.span_end + CONTEXT_CHARS]
+
+
+# Whom a claim is about is edited like any field: additions and removals keep a history
+# (shown on the claim's history page beside its own changes).
+pghistory.track(
+    pghistory.InsertEvent("subject_added"),
+    pghistory.DeleteEvent("subject_removed"),
+    model_name="ClaimSubjectHistory",
+    obj_field=None,
+)(Claim.subjects.through)
 
 
 def passage(body: str, start: int, end: int) -> tuple[str, str, str]:

@@ -170,16 +170,18 @@ class Deletion(models.Model):
         return f"{self.resource} {self.key} @ {self.deleted_at:%Y-%m-%d %H:%M}"
 
 
-def tracked(model_name: str, **options):
+def tracked(model_name: str, *trackers: pghistory.Tracker, **options):
     """Trigger-based history (django-pghistory): every insert, update and delete, by any path.
 
     Triggers also catch ``QuerySet.update()``, bulk writes and fixture loads,
-    which signal-based history packages miss.
+    which signal-based history packages miss. Further `trackers` (manual events such
+    as an actor's merge) are written by the code that performs them.
     """
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
         pghistory.DeleteEvent(),
+        *trackers,
         model_name=model_name,
         obj_field=pghistory.ObjForeignKey(related_name="history", db_constraint=False),
         **options,

@@ -9,6 +9,9 @@ document.addEventListener("DOMContentLoaded", () => {
     return;
   }
   const status = document.getElementById("desk-span-status");
+  // Django's JavaScript catalogue (admin jsi18n), loaded by the change form.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((text) => text);
   const codePoints = (text) => Array.from(text).length;
 
   function offsetIn(node, offset) {
@@ -39,7 +42,8 @@ document.addEventListener("DOMContentLoaded", () => {
     field("span_end").value = start + codePoints(text);
     field("text").value = text;
     if (status) {
-      status.textContent = `${start}–${start + codePoints(text)}`;
+      const where = { start, end: start + codePoints(text) };
+      status.textContent = interpolate(gettext("Characters %(start)s to %(end)s."), where, true);
     }
   }
 
@@ -56,9 +60,12 @@ document.addEventListener("DOMContentLoaded", () => {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
-    if (response.ok && container.dataset.article === articleId) {
-      container.textContent = (await response.json()).body;
+    if (container.dataset.article !== articleId) {
+      return;
     }
+    container.textContent = response.ok
+      ? (await response.json()).body
+      : gettext("The article's body could not be loaded.");
   }
 
   document.addEventListener("mouseup", fillFromSelection);

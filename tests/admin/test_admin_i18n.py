@@ -1,0 +1,159 @@
+"""French first: every page an editor sees is French; English is one remembered click away."""
+
+import re
+from html.parser import HTMLParser
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from libya.desk.models import Actor, Article, Claim, Event
+from libya.desk.models.preferences import EditorPreference
+
+pytestmark = pytest.mark.django_db
+
+# English words that have no place on a French page: vocabulary of the desk's models,
+# choices and actions, and of Django's admin. Words that are the same in French
+# (article, description, version, note, date, source, dossier, organisation, passage,
+# place, documentation, affiliations...) are not listed.
+ENGLISH_WORDS = """
+the and with from into your this that these those select add change save delete
+search filter history view merge mark marked selected claim claims actor actors event
+events aliases kind speaker status unreviewed verified disputed retracted quote
+reported speech publisher assertion talks meeting visit agreement ceasefire attack
+statement cancellation conference party mediator host signatory attacker target guest
+visitor organiser observer leads member spokesperson government operates person
+state armed group outlet canonical name country owner title body precision day month
+year unknown created updated start end about review anchoring stamps context timeline
+network identity records language links none yes home edit log out recent changes
+waiting every insert update
+"""
+ENGLISH = frozenset(ENGLISH_WORDS.split())
+# Proper names and codes found in the corpus that read as English words.
+ALLOWED = {"English"}
+SKIPPED_TAGS = {"script", "style", "textarea"}
+# Cells holding data in any language: the actor list's aliases (Government of National Accord).
+DATA_CLASSES = {"field-alias_list"}
+
+
+class VisibleText(HTMLParser):
+    """Interface text a reader sees: no scripts, styles, field contents, lang="en" elements
+    or data cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.skip_depth, self.stack, self.chunks = 0, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"br", "img", "input", "meta", "link", "hr", "col"}:
+            return
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        skipped = tag in SKIPPED_TAGS or attrs.get("lang") == "en" or bool(classes & DATA_CLASSES)
+        self.stack.append(skipped)
+        self.skip_depth += skipped
+
+    def handle_endtag(self, tag):
+        if tag in {"br", "img", "input", "meta", "link", "hr", "col"} or not self.stack:
+            return
+        self.skip_depth -= self.stack.pop()
+
+    def handle_data(self, data):
+        if not self.skip_depth and data.strip():
+            self.chunks.append(data.strip())
+
+
+def english_on(html: str) -> list[str]:
+    reader = VisibleText()
+    reader.feed(html)
+    found = []
+    for chunk in reader.chunks:
+        for word in re.findall(r"[A-Za-z']+", chunk):
+            if word.lower() in ENGLISH and word not in ALLOWED:
+                found.append(f"{word!r} in {chunk[:80]!r}")
+    return found
+
+
+def main_pages() -> list[str]:
+    shoigu = Actor.objects.get(slug="sergei-shoigu")
+    claim = Claim.objects.filter(speaker__isnull=False).order_by("pk").first()
+    event = Event.objects.order_by("pk").first()
+    article = Article.objects.order_by("pk").first()
+    return [
+        reverse("admin:index"),
+        reverse("admin:desk_actor_changelist"),
+        reverse("admin:desk_actor_changelist") + "?q=Choigou",
+        reverse("admin:desk_actor_change", args=[shoigu.pk]),
+        reverse("admin:desk_actor_dossier", args=[shoigu.pk]),
+        reverse("admin:desk_actor_history", args=[shoigu.pk]),
+        reverse("admin:desk_claim_changelist"),
+        reverse("admin:desk_claim_change", args=[claim.pk]),
+        reverse("admin:desk_claim_add"),
+        reverse("admin:desk_event_changelist"),
+        reverse("admin:desk_event_change", args=[event.pk]),
+        reverse("admin:desk_article_changelist"),
+        reverse("admin:desk_article_change", args=[article.pk]),
+        reverse("admin:desk_article_add"),
+    ]
+
+
+def test_main_pages_show_no_english_in_french(editor_client):
+    stray = {}
+    for url in main_pages():
+        response = editor_client.get(url)
+        assert response.status_code == HTTPStatus.OK, url
+        found = english_on(response.content.decode())
+        if found:
+            stray[url] = found[:10]
+    assert stray == {}
+
+
+def test_the_walk_would_catch_english(editor_client):
+    response = editor_client.get(reverse("admin:desk_claim_changelist"))
+    assert english_on(response.content.decode()) == []
+    assert english_on("<p>Mark selected claims as verified</p>") != []
+
+
+def test_choices_and_names_are_french_by_default(editor_client):
+    response = editor_client.get(reverse("admin:desk_claim_changelist"))
+
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "citation directe" in html
+    assert "non relu" in html
+    assert response.context["cl"].opts.verbose_name_plural == "affirmations"
+
+
+def test_english_is_one_click_away_and_remembered_across_logins(editor_client, editor):
+    home = reverse("admin:index")
+    response = editor_client.post(reverse("admin:desk_language"), {"language": "en", "next": home})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == home
+    assert EditorPreference.objects.get(user=editor).language == "en"
+    page = editor_client.get(reverse("admin:desk_claim_changelist")).content.decode()
+    assert "direct quote" in page
+
+    later = Client()
+    later.force_login(editor)
+    again = later.get(reverse("admin:desk_claim_changelist"))
+    assert again.status_code == HTTPStatus.OK
+    assert "direct quote" in again.content.decode()
+
+
+def test_an_unknown_language_is_ignored_and_next_must_be_local(editor_client, editor):
+    response = editor_client.post(
+        reverse("admin:desk_language"), {"language": "xx", "next": "https://example.com/"}
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("admin:index")
+    assert not EditorPreference.objects.filter(user=editor).exists()
+
+
+def test_the_span_picker_strings_are_in_the_javascript_catalogue(editor_client):
+    response = editor_client.get(reverse("admin:jsi18n"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Caract\\u00e8res %(start)s \\u00e0 %(end)s." in response.content.decode()
