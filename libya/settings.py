@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Anonymous API reads from the cache of the desk's generation; a hit skips the rest.
+    "libya.desk.responsecache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,6 +121,25 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # apply it (libya.desk.faults.limit_web_statements), never manage.py commands.
 DESK_STATEMENT_TIMEOUT_MS = env.int("DESK_STATEMENT_TIMEOUT_MS", default=10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Caches. "default" holds the throttles' counts; answers get their own, so that a flood
+# of distinct URLs can never evict a client's throttle history.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        # Keys carry the generation, so an entry is never stale; the timeout and the
+        # entry count only bound memory (per process with the local-memory backend).
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": env.int("DESK_RESPONSE_CACHE_ENTRIES", default=20_000)},
+    },
+}
+# The response cache (libya/desk/responsecache.py): on unless DESK_RESPONSE_CACHE=false.
+DESK_RESPONSE_CACHE = env_bool("DESK_RESPONSE_CACHE", default=True)
+DESK_RESPONSE_CACHE_ALIAS = "responses"
+# Larger answers (long CSV exports) are served but not kept.
+DESK_RESPONSE_CACHE_MAX_BYTES = env.int("DESK_RESPONSE_CACHE_MAX_BYTES", default=1 << 20)
 
 # Authentication
 AUTHENTICATION_BACKENDS = [

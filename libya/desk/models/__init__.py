@@ -5,6 +5,7 @@ from libya.desk.models.articles import Article
 from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
+from libya.desk.models.generation import Generation
 
 __all__ = [
     "Actor",
@@ -16,5 +17,6 @@ __all__ = [
     "DatePrecision",
     "Deletion",
     "Event",
+    "Generation",
     "Participation",
 ]

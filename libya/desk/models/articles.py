@@ -10,6 +10,7 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     PeriodEnd,
+    generation_trigger,
     stamp_triggers,
     tracked,
 )
@@ -110,7 +111,7 @@ class Article(Curated):
                 name="article_date_given_unless_unknown",
             ),
         ]
-        triggers = stamp_triggers("article")
+        triggers = [*stamp_triggers("article"), generation_trigger("article")]
 
     def __str__(self) -> str:
         return self.title

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from libya.desk.models.actors import Actor
 from libya.desk.models.articles import Article
-from libya.desk.models.common import Curated, DatePrecision, stamp_triggers, tracked
+from libya.desk.models.common import (
+    Curated,
+    DatePrecision,
+    generation_trigger,
+    stamp_triggers,
+    tracked,
+)
 from libya.desk.models.events import Event
 from libya.desk.querysets import ClaimQuerySet
 
@@ -120,7 +126,7 @@ class Claim(Curated):
             models.Index(fields=["-said_on", "-id"], name="claim_said_id"),
             models.Index(fields=["speaker", "-said_on"], name="claim_speaker_said"),
         ]
-        triggers = stamp_triggers("claim")
+        triggers = [*stamp_triggers("claim"), generation_trigger("claim")]
 
     def __str__(self) -> str:
         who = self.speaker.name if self.speaker else _("publisher")
@@ -186,6 +192,7 @@ class ClaimLink(models.Model):
         ordering = ["claim", "relation", "other"]
         verbose_name = _("claim link")
         verbose_name_plural = _("claim links")
+        triggers = [generation_trigger("claim_link")]
         constraints = [
             models.UniqueConstraint("claim", "other", name="claim_link_unique"),
             models.CheckConstraint(condition=~Q(claim=F("other")), name="claim_link_not_self"),

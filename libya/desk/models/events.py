@@ -12,6 +12,7 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     PeriodEnd,
+    generation_trigger,
     stamp_triggers,
     tracked,
 )
@@ -107,7 +108,7 @@ class Event(Curated):
             ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="event_not_own_parent"),
         ]
-        triggers = stamp_triggers("event")
+        triggers = [*stamp_triggers("event"), generation_trigger("event")]
 
     def __str__(self) -> str:
         return self.title
@@ -152,6 +153,7 @@ class Participation(models.Model):
         ordering = ["event", "role", "actor"]
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
+        triggers = [generation_trigger("participation")]
         constraints = [
             models.UniqueConstraint("event", "actor", "role", name="participation_unique"),
         ]
