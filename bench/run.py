@@ -89,13 +89,13 @@ def ensure_corpus(tier: str, dsn: str, env: dict) -> None:
 
 def ensure_sqlite_copy(tier: str, out: Path, dsn: str) -> Path:
     """The Datasette peer's SQLite copy of the tier, exported once (a development-only step)."""
-    lite = out / f"datasette-{tier}.db"
+    lite = out / f"datasette-{tier}" / f"{datasette_peer.DATABASE}.db"
     with psycopg.connect(dsn) as conn:
         articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
     if not datasette_peer.is_current(lite, articles):
         print(f"Exporting tier {tier} to SQLite for Datasette...", flush=True)
         started = time.perf_counter()
-        out.mkdir(parents=True, exist_ok=True)
+        lite.parent.mkdir(parents=True, exist_ok=True)
         datasette_peer.export(dsn, lite)
         print(f"  exported in {time.perf_counter() - started:.0f} s", flush=True)
     return lite
