@@ -144,7 +144,8 @@ class DatabaseClock:
 def per_request(handler: WSGIHandler, url: str, count: int) -> tuple[float, float]:
     """Median wall time per request and mean database time per request, in seconds."""
     for _ in range(20):
-        assert request(handler, url) == 200, url
+        status = request(handler, url)
+        assert status == 200, (url, status)
     clock, times = DatabaseClock(), []
     with connection.execute_wrapper(clock):
         for _ in range(count):
@@ -175,19 +176,89 @@ def l1_in_process(url: str, count: int) -> float:
     return statistics.median(times)
 
 
-def middleware_costs(url: str, count: int, full: float) -> dict[str, float]:
-    """Each middleware's share: the stack without it, against the full stack (seconds)."""
-    costs = {}
-    for name in settings.MIDDLEWARE:
-        rest = [m for m in settings.MIDDLEWARE if m != name]
-        with override_settings(MIDDLEWARE=rest):
-            without, _ = per_request(WSGIHandler(), url, count)
-        costs[name] = full - without
+class Stamps:
+    """Clock readings between middleware: a stamp sits before, between and after them all."""
+
+    entered: list[float] = []
+    left: list[float] = []
+    sums: list[float] = []
+
+
+def _stamp(position: int) -> type:
+    class Stamp:
+        def __init__(self, get_response) -> None:
+            self.get_response = get_response
+
+        def __call__(self, request):
+            Stamps.entered[position] = time.perf_counter()
+            response = self.get_response(request)
+            Stamps.left[position] = time.perf_counter()
+            return response
+
+    Stamp.__name__ = f"Stamp{position}"
+    return Stamp
+
+
+def middleware_costs(url: str, count: int) -> dict[str, float]:
+    """Each middleware's own time, in and out (seconds per request), and the view's."""
+    names = list(settings.MIDDLEWARE)
+    stamps = []
+    for position in range(len(names) + 1):
+        globals()[f"Stamp{position}"] = _stamp(position)
+        stamps.append(f"{__name__}.Stamp{position}")
+    timed = [item for pair in zip(stamps, [*names, None], strict=True) for item in pair if item]
+    Stamps.entered, Stamps.left = [0.0] * len(stamps), [0.0] * len(stamps)
+    Stamps.sums = [0.0] * (len(names) + 1)
+    with override_settings(MIDDLEWARE=timed):
+        handler = WSGIHandler()
+        for number in range(count + 20):
+            request(handler, url)
+            if number < 20:
+                continue  # warming up
+            for k in range(1, len(stamps)):
+                own = (Stamps.entered[k] - Stamps.entered[k - 1]) + (
+                    Stamps.left[k - 1] - Stamps.left[k]
+                )
+                Stamps.sums[k - 1] += own
+            Stamps.sums[-1] += Stamps.left[-1] - Stamps.entered[-1]
+    costs = {name: total / count for name, total in zip(names, Stamps.sums, strict=False)}
+    costs["(view: URL resolving, DRF, the API's code, SQL)"] = Stamps.sums[-1] / count
     return costs
 
 
-def profile(handler: WSGIHandler, url: str, count: int) -> dict[str, float]:
-    """Own time per group of packages, in seconds per request."""
+# Phases of a request: (file fragment, function) whose cumulative time, SQL included, is shown.
+PHASES = [
+    ("rest_framework/views.py", "initialize_request", "DRF: wrap the request"),
+    ("rest_framework/views.py", "perform_content_negotiation", "DRF: content negotiation"),
+    ("rest_framework/views.py", "perform_authentication", "DRF: authentication"),
+    ("rest_framework/views.py", "check_permissions", "DRF: permissions"),
+    ("rest_framework/views.py", "check_throttles", "DRF: throttling"),
+    ("rest_framework/generics.py", "filter_queryset", "filters: build the queryset"),
+    ("rest_framework/generics.py", "paginate_queryset", "pagination: run the page's SQL"),
+    ("rest_framework/generics.py", "get_paginated_response", "pagination: links, count"),
+    ("rest_framework/serializers.py", "data", "serializers: rows to dicts"),
+    ("rest_framework/views.py", "finalize_response", "DRF: finalize (headers)"),
+    ("rest_framework/response.py", "rendered_content", "rendering to JSON"),
+    ("django/utils/cache.py", "get_conditional_response", "conditional GET (ETag)"),
+    ("django/utils/cache.py", "set_response_etag", "ETag: hash of the body"),
+    ("django/urls/resolvers.py", "resolve", "URL resolving"),
+    ("django/db/backends/base/base.py", "close_if_health_check_failed", "connection health check"),
+    ("django/db/__init__.py", "close_old_connections", "request start/end: connections"),
+]
+
+
+def phases(stats: dict, count: int) -> dict[str, float]:
+    """Cumulative time of each phase, in seconds per request (the largest match per phase)."""
+    found: dict[str, float] = {}
+    for (filename, _, function), (_, _, _, cumulative, _) in stats.items():
+        for fragment, name, label in PHASES:
+            if fragment in filename and function == name:
+                found[label] = max(found.get(label, 0.0), cumulative / count)
+    return {label: found[label] for *_, label in PHASES if label in found}
+
+
+def profile(handler: WSGIHandler, url: str, count: int) -> tuple[dict, dict]:
+    """Own time per group of packages, and the phases' cumulative times (seconds/request)."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(count):
@@ -196,9 +267,10 @@ def profile(handler: WSGIHandler, url: str, count: int) -> dict[str, float]:
     stats = pstats.Stats(profiler).stats
     groups: dict[str, float] = {}
     for (filename, _, _), (_, _, own, _, _) in stats.items():
-        label = next((g for fragment, g in GROUPS if fragment in filename), "other")
+        label = next((g for fragment, g in GROUPS if fragment in filename), None)
+        label = label or ("C built-ins (socket waits...)" if filename == "~" else "other")
         groups[label] = groups.get(label, 0.0) + own / count
-    return dict(sorted(groups.items(), key=lambda item: -item[1]))
+    return dict(sorted(groups.items(), key=lambda item: -item[1])), phases(stats, count)
 
 
 def main() -> None:
@@ -213,6 +285,7 @@ def main() -> None:
             handler = WSGIHandler()
             wall, database = per_request(handler, url, args.requests)
             l1 = l1_in_process(url, args.requests)
+            own, phase = profile(handler, url, args.requests // 2)
             report[label] = {
                 "url": url,
                 "wall_ms": wall * 1000,
@@ -221,11 +294,10 @@ def main() -> None:
                 "l1_in_process_ms": l1 * 1000,
                 "above_l1_ms": (wall - l1) * 1000,
                 "middleware_ms": {
-                    k: v * 1000 for k, v in middleware_costs(url, args.requests // 2, wall).items()
+                    k: v * 1000 for k, v in middleware_costs(url, args.requests // 2).items()
                 },
-                "profile_ms": {
-                    k: v * 1000 for k, v in profile(handler, url, args.requests // 2).items()
-                },
+                "profile_ms": {k: v * 1000 for k, v in own.items()},
+                "phases_ms": {k: v * 1000 for k, v in phase.items()},
             }
             print(json.dumps({label: report[label]}, indent=1), flush=True)
     if args.out:
