@@ -39,10 +39,25 @@ NOT_STORED = {"set-cookie", "date"}
 
 
 def read_generation() -> str | None:
-    """The desk's current generation token; None when there is no generation row."""
-    with connection.cursor() as cursor:
-        cursor.execute(GENERATION_SQL)
-        row = cursor.fetchone()
+    """The desk's current generation token; None when there is no generation row.
+
+    The read doubles as the connection's health check (CONN_HEALTH_CHECKS), which
+    would otherwise cost a `SELECT 1` round trip of its own before it: when it fails
+    on a connection that died between requests, the connection is closed, and the
+    view opens a new one (or answers 503) as after a failed health check.
+    """
+    checked = connection.health_check_done
+    connection.health_check_done = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(GENERATION_SQL)
+            row = cursor.fetchone()
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            connection.close()
+        else:
+            connection.health_check_done = checked
+        raise
     return str(row[0]) if row else None
 
 
