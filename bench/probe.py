@@ -180,7 +180,7 @@ def e9_urls() -> list[str]:
         Actor.objects.filter(kind=Actor.Kind.MEDIA).order_by("pk").values_list("slug", flat=True)
     )
     years = range(2012, 2025)
-    urls = [f"{API}/articles/{slug}/" for slug in articles[:: max(1, len(articles) // 5_000)]]
+    urls = [f"{API}/articles/{slug}/" for slug in articles[:: max(1, len(articles) // 6_000)]]
     urls += [f"{API}/claims/{pk}/" for pk in claims[:: max(1, len(claims) // 1_500)]]
     urls += [f"{API}/actors/{slug}/" for _, slug in people[:500]]
     urls += [
