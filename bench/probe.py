@@ -52,7 +52,7 @@ ROTATION = 40
 NAIVE_SETTINGS = {
     "ROOT_URLCONF": "naive_api",
 }
-E9_URLS = 10_500
+E9_URLS = 10_000
 E9_DRAWS = 200_000
 E9_ZIPF = 1.0
 SHARES = {"ornithologue": "rare", "lavande": "5%", "boulangerie": "20%", "parchemin": "98%"}
@@ -180,7 +180,7 @@ def e9_urls() -> list[str]:
         Actor.objects.filter(kind=Actor.Kind.MEDIA).order_by("pk").values_list("slug", flat=True)
     )
     years = range(2012, 2025)
-    urls = [f"{API}/articles/{slug}/" for slug in articles[:: max(1, len(articles) // 6_000)]]
+    urls = [f"{API}/articles/{slug}/" for slug in articles[:: max(1, len(articles) // 5_500)]]
     urls += [f"{API}/claims/{pk}/" for pk in claims[:: max(1, len(claims) // 1_500)]]
     urls += [f"{API}/actors/{slug}/" for _, slug in people[:500]]
     urls += [
@@ -197,7 +197,9 @@ def e9_urls() -> list[str]:
     urls += [f"{API}/actors/?search={quote(term)}&page_size={PAGE}" for term in surnames[:400]]
     urls += [f"{API}/articles/?search={quote(term)}&page_size={PAGE}" for term in surnames[:300]]
     urls += [f"{API}/articles/?search={term}&page_size={PAGE}" for term in MARKERS]
-    urls = list(dict.fromkeys(urls))[:E9_URLS]
+    urls = list(dict.fromkeys(urls))
+    if len(urls) < E9_URLS:
+        raise SystemExit(f"E9 needs {E9_URLS:,} distinct URLs; this tier gives {len(urls):,}")
     random.Random(9).shuffle(urls)
     return urls
 
