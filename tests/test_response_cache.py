@@ -271,7 +271,8 @@ def test_no_reader_ever_gets_an_answer_older_than_an_acknowledged_write(test_dat
             )
             acknowledged[0] = version
             # Let the readers answer a few requests between two writes.
-            _wait_for(lambda count=len(readings): len(readings) >= count + 6)
+            target = len(readings) + 6
+            _wait_for(lambda: len(readings) >= target)  # noqa: B023 (called at once)
         time.sleep(0.2)
     finally:
         done.set()
