@@ -145,6 +145,15 @@ bench-feeds: install
 bench-doctor: install
 	@$(WITH_DB) $(PY) bench/doctor.py --tier $(TIER)
 
+# Where the Python time of an API request goes (bench/overhead.py), on the tier's bench
+# database (run `make bench` once first); prints JSON and writes test-output/bench/overhead.json.
+.PHONY: bench-overhead
+bench-overhead: install
+	@$(WITH_DB) cd bench && ../$(PY) -c 'import run, os, subprocess, sys; \
+		env = run.bench_env(run.bench_url()); \
+		sys.exit(subprocess.call([sys.executable, "overhead.py", \
+		"--out", "../test-output/bench/overhead.json"], env=env))'
+
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
 # throttling) on tier S in its own database (libya_load), LOAD_SECONDS at 2 connections,

@@ -21,6 +21,13 @@ class Result:
     elapsed: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    # Answers by their X-Desk-Cache header (hit, miss), for the response cache's hit ratio.
+    cache: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def hit_ratio(self) -> float | None:
+        seen = self.cache.get("hit", 0) + self.cache.get("miss", 0)
+        return self.cache.get("hit", 0) / seen if seen else None
 
     @property
     def rps(self) -> float:
@@ -47,8 +54,13 @@ def run(
     headers: dict | None = None,
     warmup: int = 2,
     timeout: float = 120.0,
+    spread: bool = False,
 ) -> Result:
-    """GET ``paths`` in rotation from ``connections`` threads until time or count runs out."""
+    """GET ``paths`` in rotation from ``connections`` threads until time or count runs out.
+
+    Threads start 7 paths apart, or, with ``spread``, each at its own share of a long
+    sequence of paths (a random draw), so that they do not request the same URL together.
+    """
     result = Result()
     lock = threading.Lock()
     ticket = itertools.count()
@@ -66,12 +78,14 @@ def run(
         for i in range(warmup):
             _get(conn, paths[(offset + i) % len(paths)], headers)
         start_line.wait()
-        latencies, statuses, sent, errors, size = [], {}, 0, 0, 0
+        latencies, statuses, sent, errors, size, cached = [], {}, 0, 0, 0, {}
         while time.perf_counter() < deadline[0] and next(ticket) < max_requests:
             path = paths[(offset + sent) % len(paths)]
             began = time.perf_counter()
-            status, length = _get(conn, path, headers)
+            status, length, cache = _get(conn, path, headers)
             latencies.append(time.perf_counter() - began)
+            if cache:
+                cached[cache] = cached.get(cache, 0) + 1
             statuses[status] = statuses.get(status, 0) + 1
             errors += status != 200
             size += length
@@ -84,8 +98,11 @@ def run(
             result.bytes += size
             for status, count in statuses.items():
                 result.statuses[status] = result.statuses.get(status, 0) + count
+            for state, count in cached.items():
+                result.cache[state] = result.cache.get(state, 0) + count
 
-    threads = [threading.Thread(target=worker, args=(n * 7,)) for n in range(connections)]
+    step = len(paths) // connections if spread else 7
+    threads = [threading.Thread(target=worker, args=(n * step,)) for n in range(connections)]
     for thread in threads:
         thread.start()
     start_line.wait()
@@ -95,15 +112,15 @@ def run(
     return result
 
 
-def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[int, int]:
-    """One request; a broken connection is reopened and reported as status 0."""
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[int, int, str]:
+    """One request: status, body size, X-Desk-Cache; a broken connection is status 0."""
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         if response.will_close:
             conn.close()
-        return response.status, len(body)
+        return response.status, len(body), response.getheader("X-Desk-Cache", "")
     except (OSError, http.client.HTTPException):
         conn.close()
-        return 0, 0
+        return 0, 0, ""

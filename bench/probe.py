@@ -12,9 +12,11 @@ Usage (from the repository root, DATABASE_URL pointing at the bench database):
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
+import random
 import sys
 import tempfile
 import time
@@ -38,7 +40,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from libya.desk import bulk, history, ingest  # noqa: E402
-from libya.desk.models import Actor, Article, Claim  # noqa: E402
+from libya.desk.models import Actor, Article, Claim, Event  # noqa: E402
 from synthetic import MARKERS, TIERS  # noqa: E402
 from synthetic.load import TableCopy  # noqa: E402
 from synthetic.rows import Corpus  # noqa: E402
@@ -51,6 +53,9 @@ ROTATION = 40
 NAIVE_SETTINGS = {
     "ROOT_URLCONF": "naive_api",
 }
+E9_URLS = 10_000
+E9_DRAWS = 200_000
+E9_ZIPF = 1.0
 SHARES = {"ornithologue": "rare", "lavande": "5%", "boulangerie": "20%", "parchemin": "98%"}
 
 
@@ -162,7 +167,53 @@ def deep_urls(first_page: str) -> tuple[list[str], list[str]]:
     ]
 
 
+def e9_urls() -> list[str]:
+    """At least 10,000 distinct read URLs: details, filtered lists and searches, mixed.
+
+    Their order (a fixed shuffle) is their popularity rank in the Zipf draw.
+    """
+    articles = list(Article.objects.order_by("pk").values_list("slug", flat=True))
+    claims = list(Claim.objects.published().order_by("pk").values_list("pk", flat=True))
+    people = list(
+        Actor.objects.filter(kind=Actor.Kind.PERSON).order_by("pk").values_list("name", "slug")
+    )
+    media = list(
+        Actor.objects.filter(kind=Actor.Kind.MEDIA).order_by("pk").values_list("slug", flat=True)
+    )
+    years = range(2012, 2025)
+    urls = [f"{API}/articles/{slug}/" for slug in articles[:: max(1, len(articles) // 5_500)]]
+    urls += [f"{API}/claims/{pk}/" for pk in claims[:: max(1, len(claims) // 1_500)]]
+    urls += [f"{API}/actors/{slug}/" for _, slug in people[:500]]
+    urls += [
+        f"{API}/articles/?publisher={slug}&published_after={y}-01-01&published_before={y}-12-31"
+        f"&page_size={PAGE}"
+        for slug, y in itertools.product(media[:60], years)
+    ]
+    urls += [
+        f"{API}/events/?kind={kind}&date_after={y}-01-01&date_before={y}-12-31&page_size={PAGE}"
+        for kind, y in itertools.product(Event.Kind.values, years)
+    ]
+    urls += [f"{API}/claims/?speaker={slug}&page_size={PAGE}" for _, slug in people[:1_000]]
+    surnames = sorted({unaccented(name.split(" ", 1)[-1]) for name, _ in people})
+    urls += [f"{API}/actors/?search={quote(term)}&page_size={PAGE}" for term in surnames[:400]]
+    urls += [f"{API}/articles/?search={quote(term)}&page_size={PAGE}" for term in surnames[:300]]
+    urls += [f"{API}/articles/?search={term}&page_size={PAGE}" for term in MARKERS]
+    urls = list(dict.fromkeys(urls))
+    if len(urls) < E9_URLS:
+        raise SystemExit(f"E9 needs {E9_URLS:,} distinct URLs; this tier gives {len(urls):,}")
+    random.Random(9).shuffle(urls)
+    return urls
+
+
+def zipf_draws(urls: list[str], draws: int = E9_DRAWS) -> list[str]:
+    """A request sequence: the URL of rank r drawn with weight 1 / r**s (fixed seed)."""
+    weights = list(itertools.accumulate(1 / rank**E9_ZIPF for rank in range(1, len(urls) + 1)))
+    return random.Random(2026).choices(urls, cum_weights=weights, k=draws)
+
+
 def capture(client: Client, path: str) -> tuple[int, list[dict]]:
+    # The log keeps 9,000 queries: past that, a capture would slice an empty window.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, HTTP_ACCEPT="application/json")
     return response.status_code, queries.captured_queries
@@ -205,9 +256,38 @@ def prepare(out: Path) -> None:
                 for path, (_, queries) in zip(paths, captured, strict=True):
                     l1[path] = [q["sql"] for q in queries if is_read(q["sql"])]
             plans.append(_explained(key, captured[0][1]))
+    plan["e9"] = prepare_e9(out, l1)
     (out / "plan.json").write_text(json.dumps(plan, indent=1))
     (out / "l1_queries.json").write_text(json.dumps(l1))
     (out / "explain.txt").write_text("\n".join(plans))
+
+
+def prepare_e9(out: Path, l1: dict) -> dict:
+    """E9's URLs, each requested once to record its SQL for L1; the draw goes to e9.json."""
+    urls = e9_urls()
+    client, statuses = Client(), {}
+    for path in urls:
+        status, queries = capture(client, path)
+        statuses[status] = statuses.get(status, 0) + 1
+        l1[path] = [q["sql"] for q in queries if is_read(q["sql"])]
+        if status == 200 and not l1[path]:
+            raise SystemExit(f"No SQL captured for {path}")
+    draws = zipf_draws(urls)
+    (out / "e9.json").write_text(json.dumps(draws))
+    kinds: dict[str, int] = {}
+    for path in urls:
+        kind = path[len(API) :].split("?")[0].strip("/").split("/")
+        label = kind[0] + ("/<key>" if len(kind) > 1 else "?search" if "search=" in path else "")
+        kinds[label] = kinds.get(label, 0) + 1
+    return {
+        "urls": len(urls),
+        "draws": len(draws),
+        "distinct_drawn": len(set(draws)),
+        "zipf_s": E9_ZIPF,
+        "statuses": statuses,
+        "kinds": kinds,
+        "examples": urls[:5],
+    }
 
 
 def _exact_count(sql: str) -> bool:
@@ -322,8 +402,10 @@ def main() -> None:
     parser.add_argument("--bulk-count", type=int, default=10_000)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    # The SQL the views run, not the response cache's generation read.
     with override_settings(
-        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []},
+        DESK_RESPONSE_CACHE=False,
     ):
         if args.action == "prepare":
             prepare(args.out)

@@ -43,7 +43,74 @@ def render(tier, plan, results, ingest, started: datetime, command, rounds, seco
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     lines += ["", _geomeans(results), "", _ingest(ingest), "", "Goals (set for tier M):", ""]
     lines += [f"- {line}" for line in goals(plan, results, ingest)]
+    lines += ["", *datasette_table(plan, results), "", *e9_table(plan, results)]
     return "\n".join(lines) + "\n"
+
+
+def datasette_table(plan: dict, results: dict) -> list[str]:
+    """Ours (no response cache) beside Datasette on the equivalent URLs, with those URLs."""
+    lines = [
+        "Datasette (immutable SQLite copy with FTS5, one process, uvloop) on the equivalent "
+        "URLs; ours without the response cache.",
+        "",
+        "| case | req/s @16 ours | Datasette | ours/Datasette | p50 @1 ours | Datasette "
+        "| p95 @1 ours | Datasette | errors ours/Datasette "
+        "| Datasette URL (first of the rotation) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    ratios = []
+    for item in plan["cases"]:
+        by = results.get(item["id"], {})
+        ours, peer = by.get("ours", {}), by.get("datasette", {})
+        if not item.get("datasette") or not peer:
+            continue
+        if ours.get("rps16") and peer.get("rps16"):
+            ratios.append(ours["rps16"] / peer["rps16"])
+        cells = [item["id"], _rps(ours), _rps(peer), ratio(ours.get("rps16"), peer.get("rps16"))]
+        cells += [ms(ours.get("p50_1")), ms(peer.get("p50_1"))]
+        cells += [ms(ours.get("p95_1")), ms(peer.get("p95_1"))]
+        cells += [f"{ours.get('errors', 0)}/{peer.get('errors', 0)}", f"`{item['datasette'][0]}`"]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    mean = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else float("nan")
+    lines += ["", f"Geometric mean of ours/Datasette throughput: {mean:.2f} (goal 1.5)."]
+    return lines
+
+
+def e9_table(plan: dict, results: dict) -> list[str]:
+    """E9: the response cache on a Zipf mix of URLs, against L1 and ours without it."""
+    e9, meta = results.get("E9"), plan.get("e9")
+    if not e9 or not meta:
+        return []
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(meta["kinds"].items()))
+    lines = [
+        f"E9: {meta['draws']:,} requests drawn by Zipf's law (s = {meta['zipf_s']}) over "
+        f"{meta['urls']:,} distinct URLs ({kinds}); {meta['distinct_drawn']:,} distinct URLs "
+        "in the draw; 16 connections each start at their own share of it.",
+        "",
+        "| server | req/s @16 | x L1 | p50 @1 | p95 @1 | p50 @16 | p99 @16 | hit ratio | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    l1 = e9.get("l1", {}).get("rps16")
+    names = {"cached": "ours, response cache on", "l1": "L1", "ours": "ours, cache off"}
+    for server in ("cached", "l1", "ours"):
+        stats = e9.get(server)
+        if not stats:
+            continue
+        hits = stats.get("hit_ratio", -1)
+        cells = [names[server], _rps(stats), ratio(stats["rps16"], l1)]
+        cells += [ms(stats.get(k)) for k in ("p50_1", "p95_1", "p50_16", "p99_16")]
+        cells += [f"{hits:.1%}" if hits >= 0 else "-", stats.get("errors", 0)]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    rounds = e9.get("cached", {}).get("rounds", [])
+    per_round = ", ".join(f"{r['hit_ratio']:.1%}" for r in rounds if r.get("hit_ratio", -1) >= 0)
+    cached = e9.get("cached", {}).get("rps16")
+    verdict = "met" if cached and l1 and cached >= 2 * l1 else "**MISSED**"
+    lines += [
+        "",
+        f"Hit ratio per round (the cache starts cold): {per_round}.",
+        f"- {verdict}: E9 with the response cache ≥ 2 x L1: {ratio(cached, l1)}",
+    ]
+    return lines
 
 
 def _rps(stats: dict) -> str:

@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import datasette_peer
 import loadgen
 import psycopg
 import report
@@ -33,7 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 TIERS = {"XS": 400, "S": 20_000, "M": 200_000, "L": 2_000_000}
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--keep-alive", "30", "--timeout", "300"]
-SERVERS = ["ours", "l1", "naive"]
+SERVERS = ["ours", "l1", "naive", "datasette"]
+# E9: the response cache ("cached", our app with DESK_RESPONSE_CACHE on) against L1 and
+# ours without it, on one Zipf draw of URLs.
+E9_SERVERS = ["cached", "l1", "ours"]
 
 
 def bench_url() -> str:
@@ -57,6 +61,8 @@ def bench_env(dsn: str) -> dict:
         "DJANGO_LOG_LEVEL": "WARNING",
         # Production throttling stays on, with a rate the load cannot reach.
         "DESK_ANON_RATE": "100000000/s",
+        # E1-E7 measure the read path itself; E9 starts a server of its own with the cache.
+        "DESK_RESPONSE_CACHE": "false",
         "DJANGO_SECRET_KEY": os.environ.get(
             "DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789"
         ),
@@ -81,6 +87,20 @@ def ensure_corpus(tier: str, dsn: str, env: dict) -> None:
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
 
 
+def ensure_sqlite_copy(tier: str, out: Path, dsn: str) -> Path:
+    """The Datasette peer's SQLite copy of the tier, exported once (a development-only step)."""
+    lite = out / f"datasette-{tier}" / f"{datasette_peer.DATABASE}.db"
+    with psycopg.connect(dsn) as conn:
+        articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
+    if not datasette_peer.is_current(lite, articles):
+        print(f"Exporting tier {tier} to SQLite for Datasette...", flush=True)
+        started = time.perf_counter()
+        lite.parent.mkdir(parents=True, exist_ok=True)
+        datasette_peer.export(dsn, lite)
+        print(f"  exported in {time.perf_counter() - started:.0f} s", flush=True)
+    return lite
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -88,9 +108,10 @@ def free_port() -> int:
 
 
 def start_servers(
-    env: dict, out: Path, dsn: str, baseline: Path | None = None
+    env: dict, out: Path, dsn: str, lite: Path, baseline: Path | None = None
 ) -> dict[str, tuple[subprocess.Popen, int]]:
     apps = {
+        "cached": ("libya.wsgi:application", {"DESK_RESPONSE_CACHE": "true"}),
         "ours": ("libya.wsgi:application", {}),
         "l1": (
             "l1_app:application",
@@ -112,6 +133,13 @@ def start_servers(
             str(out / f"{name}.log"),
         ]
         servers[name] = (subprocess.Popen(command, env=env | extra, cwd=root), port)
+    port = free_port()
+    log = (out / "datasette.log").open("w")
+    command = datasette_peer.serve_command(lite, port)
+    servers["datasette"] = (
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT),
+        port,
+    )
     for name, (process, port) in servers.items():
         _wait_until_listening(name, process, port)
     return servers
@@ -145,7 +173,7 @@ def measure(plan: dict, servers: dict, rounds: int, seconds: float) -> dict:
         order = names if number % 2 == 0 else names[::-1]
         for item in plan["cases"]:
             for server in order:
-                paths = item["naive"] if server == "naive" else item["ours"]
+                paths = item[server] if server in {"naive", "datasette"} else item["ours"]
                 if not paths or (item.get("admin") and server != "ours"):
                     continue
                 port = servers[server][1]
@@ -157,6 +185,31 @@ def measure(plan: dict, servers: dict, rounds: int, seconds: float) -> dict:
                 )
             print(f"  round {number + 1}/{rounds}: {item['id']:<10} done", flush=True)
     return {case: {s: _median(runs) for s, runs in by.items()} for case, by in results.items()}
+
+
+def measure_e9(draws: list[str], servers: dict, rounds: int, seconds: float) -> dict:
+    """E9 on one Zipf draw after a warm-up; each round starts elsewhere in it."""
+    results: dict = {}
+    for server in E9_SERVERS:  # unmeasured: the cache and PostgreSQL's buffers warm up
+        loadgen.run(servers[server][1], draws, connections=16, seconds=seconds, spread=True)
+    for number in range(rounds):
+        order = E9_SERVERS if number % 2 == 0 else E9_SERVERS[::-1]
+        shift = number * len(draws) // max(rounds, 1) // 16
+        paths = draws[shift:] + draws[:shift]
+        for server in order:
+            port = servers[server][1]
+            many = loadgen.run(port, paths, connections=16, seconds=seconds, spread=True)
+            one = loadgen.run(port, paths[::-1], connections=1, seconds=seconds)
+            summary = _summary(many, one)
+            summary["hit_ratio"] = many.hit_ratio if many.hit_ratio is not None else -1
+            summary["cache"] = many.cache
+            results.setdefault(server, []).append(summary)
+        print(f"  round {number + 1}/{rounds}: E9 done", flush=True)
+    return {
+        server: _median([{k: v for k, v in run.items() if k != "cache"} for run in runs])
+        | {"rounds": runs}
+        for server, runs in results.items()
+    }
 
 
 def _summary(many: loadgen.Result, one: loadgen.Result) -> dict:
@@ -191,6 +244,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=None, help="Per measurement (S 1, M 2).")
     parser.add_argument("--ingest-seconds", type=float, default=15.0)
+    parser.add_argument("--e9-seconds", type=float, default=6.0, help="Per E9 measurement.")
     parser.add_argument("--out", type=Path, default=ROOT / "test-output" / "bench")
     parser.add_argument("--record", action="store_true", help="Write the table to BENCHMARKS.md.")
     parser.add_argument("--from", dest="saved", type=Path, help="Only re-render a saved run.")
@@ -210,12 +264,17 @@ def main() -> None:
     dsn = bench_url()
     env = bench_env(dsn)
     ensure_corpus(args.tier, dsn, env)
+    lite = ensure_sqlite_copy(args.tier, args.out, dsn)
     probe = [PY, str(ROOT / "bench" / "probe.py")]
     subprocess.run([*probe, "prepare", str(out)], env=env, check=True, cwd=ROOT)
     plan = json.loads((out / "plan.json").read_text())
-    servers = start_servers(env, out, dsn, args.baseline)
+    datasette_peer.add_urls(plan, lite)
+    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+    draws = json.loads((out / "e9.json").read_text())
+    servers = start_servers(env, out, dsn, lite, args.baseline)
     try:
         results = measure(plan, servers, args.rounds, seconds)
+        results["E9"] = measure_e9(draws, servers, args.rounds, args.e9_seconds)
     finally:
         stop_servers(servers)
     subprocess.run(

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # RateLimit fields on every answer a quota counted (libya/desk/api/throttles.py).
     "libya.desk.api.throttles.RateLimitHeadersMiddleware",
+    # Anonymous API reads from the cache of the desk's generation; a hit skips the rest.
+    "libya.desk.responsecache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,23 +176,49 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 # How often a worker looks for stalled jobs (cron; a sixth field is seconds).
 DESK_STALLED_JOB_CRON = env.str("DESK_STALLED_JOB_CRON", default="* * * * * */10")
 
-# Cache: Redis (or Valkey) when REDIS_URL is set, shared by every worker and machine,
-# so that throttles and quotas count once across all of them; otherwise each process
-# keeps its own in local memory, which is all `make run` needs.
+# Caches. "default" holds the quotas' counts; answers get their own, so that a flood of
+# distinct URLs can never evict a client's quota history. With REDIS_URL (Valkey in
+# compose) both live in Redis, shared by every worker and machine: quotas count once
+# across all of them and an answer cached by one process serves all. Without it each
+# process keeps its own in local memory, which is all `make run` needs.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Keys carry the desk's generation, so a cached answer is never stale; the timeout and
+# the entry count only bound memory.
+RESPONSES_TIMEOUT = 24 * 3600
+
+
+def redis_cache(prefix: str, **extra) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{env.str('DESK_CACHE_PREFIX', default='desk')}:{prefix}",
+        # A cache that does not answer within a second is treated as down rather than
+        # holding a request thread.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        **extra,
+    }
+
+
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("DESK_CACHE_PREFIX", default="desk"),
-            # A cache that does not answer within a second is treated as down
-            # rather than holding a request thread.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        "default": redis_cache("default"),
+        "responses": redis_cache("responses", TIMEOUT=RESPONSES_TIMEOUT),
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "responses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "responses",
+            "TIMEOUT": RESPONSES_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": env.int("DESK_RESPONSE_CACHE_ENTRIES", default=20_000)},
+        },
+    }
+# The response cache (libya/desk/responsecache.py): on unless DESK_RESPONSE_CACHE=false.
+DESK_RESPONSE_CACHE = env_bool("DESK_RESPONSE_CACHE", default=True)
+DESK_RESPONSE_CACHE_ALIAS = "responses"
+# Larger answers (long CSV exports) are served but not kept.
+DESK_RESPONSE_CACHE_MAX_BYTES = env.int("DESK_RESPONSE_CACHE_MAX_BYTES", default=1 << 20)
 
 # Authentication
 AUTHENTICATION_BACKENDS = [

@@ -42,6 +42,21 @@ def _no_throttling(monkeypatch, request):
         monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
+@pytest.fixture(autouse=True)
+def _no_response_cache(settings, request):
+    """The response cache stays out of tests except those that test it, which start empty.
+
+    Otherwise every pinned query count would include the generation read, and an
+    answer cached by one test could serve another whose rolled-back writes it never saw.
+    """
+    if "response_cache" in request.keywords:
+        from django.core.cache import caches
+
+        caches[settings.DESK_RESPONSE_CACHE_ALIAS].clear()
+    else:
+        settings.DESK_RESPONSE_CACHE = False
+
+
 @pytest.fixture
 def test_database_url(db) -> str:
     """DATABASE_URL of the test database, for tests that start another Django process.

@@ -24,6 +24,7 @@ from libya.desk.models import (
     Claim,
     ClaimLink,
     Event,
+    Generation,
     Participation,
 )
 from synthetic.rows import Corpus
@@ -86,9 +87,13 @@ class TableCopy:
 
 
 def desk_tables() -> list[str]:
-    """Every table of the desk app: models, many-to-many tables and history tables."""
+    """Every table of the desk app: models, many-to-many tables and history tables.
+
+    The generation row is not the corpus's: truncating the tables moves it on instead.
+    """
     config = apps.get_app_config("desk")
-    return sorted({m._meta.db_table for m in config.get_models(include_auto_created=True)})
+    models = config.get_models(include_auto_created=True)
+    return sorted({m._meta.db_table for m in models} - {Generation._meta.db_table})
 
 
 def load_corpus(corpus: Corpus, *, reset: bool = False, progress: bool = True, log=print) -> Timing:

@@ -5,12 +5,13 @@ from libya.desk.models.articles import Article
 from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
+from libya.desk.models.generation import Generation
 from libya.desk.models.jobs import JobError
 from libya.desk.models.keys import DeskAPIKey, IdempotentRequest
-from libya.desk.models.suggestions import Suggestion
 
 # Not a curated record (no admin, no API): outside __all__, imported to be installed.
 from libya.desk.models.preferences import EditorPreference  # noqa: F401
+from libya.desk.models.suggestions import Suggestion
 
 __all__ = [
     "Actor",
@@ -23,6 +24,7 @@ __all__ = [
     "Deletion",
     "DeskAPIKey",
     "Event",
+    "Generation",
     "IdempotentRequest",
     "JobError",
     "Participation",

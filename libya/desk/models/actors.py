@@ -13,6 +13,7 @@ from libya.desk.models.common import (
     Curated,
     FoldedText,
     counted_in_place,
+    generation_trigger,
     stamp_triggers,
     tracked,
 )
@@ -131,7 +132,7 @@ class Actor(Curated):
         indexes = [
             GinIndex(OpClass(FoldedText("name"), name="gin_trgm_ops"), name="actor_name_trgm")
         ]
-        triggers = stamp_triggers("actor")
+        triggers = [*stamp_triggers("actor"), generation_trigger("actor")]
 
     def __str__(self) -> str:
         return self.name
@@ -169,6 +170,7 @@ class Alias(models.Model):
         ordering = ["actor", "name"]
         verbose_name = _("alias")
         verbose_name_plural = _("aliases")
+        triggers = [generation_trigger("alias")]
         constraints = [models.UniqueConstraint("actor", "name", name="alias_unique_per_actor")]
         indexes = [
             GinIndex(fields=["folded"], opclasses=["gin_trgm_ops"], name="alias_folded_trgm"),
@@ -218,6 +220,7 @@ class Affiliation(models.Model):
         ordering = ["actor", "kind", "target"]
         verbose_name = _("affiliation")
         verbose_name_plural = _("affiliations")
+        triggers = [generation_trigger("affiliation")]
         constraints = [
             models.UniqueConstraint("actor", "kind", "target", name="affiliation_unique"),
             models.CheckConstraint(condition=~Q(actor=F("target")), name="affiliation_not_self"),

@@ -22,6 +22,7 @@ from libya.desk.models.common import (
     counted_in_place,
     estimated_rows,
     french_query,
+    generation_trigger,
     newest_first,
     overlapping,
     stamp_triggers,
@@ -199,7 +200,7 @@ class Article(Curated):
                 ),
             ),
         ]
-        triggers = stamp_triggers("article")
+        triggers = [*stamp_triggers("article"), generation_trigger("article")]
 
     def __str__(self) -> str:
         return self.title

@@ -18,6 +18,7 @@ from libya.desk.models.common import (
     Curated,
     DatePrecision,
     french_query,
+    generation_trigger,
     newest_first,
     overlapping,
     stamp_triggers,
@@ -176,7 +177,7 @@ class Claim(Curated):
             models.Index(newest_first("said_on"), F("id").desc(), name="claim_said_id"),
             models.Index(F("speaker"), newest_first("said_on"), name="claim_speaker_said"),
         ]
-        triggers = stamp_triggers("claim")
+        triggers = [*stamp_triggers("claim"), generation_trigger("claim")]
 
     def __str__(self) -> str:
         who = self.speaker.name if self.speaker else _("publisher")
@@ -308,6 +309,7 @@ class ClaimLink(models.Model):
         ordering = ["claim", "relation", "other"]
         verbose_name = _("claim link")
         verbose_name_plural = _("claim links")
+        triggers = [generation_trigger("claim_link")]
         constraints = [
             models.UniqueConstraint("claim", "other", name="claim_link_unique"),
             models.CheckConstraint(condition=~Q(claim=F("other")), name="claim_link_not_self"),

@@ -127,6 +127,28 @@ def version_trigger(name: str) -> pgtrigger.Trigger:
     )
 
 
+# Run before the statement touches any row, so that a transaction takes the generation's
+# row lock before the rows' own locks: two writers then queue on it instead of deadlocking.
+# `pg_trigger_depth() < 1` skips writes made by other triggers (a deletion logged by a
+# delete, for instance): the statement that caused them has already moved the generation.
+BUMP_SQL = (
+    "UPDATE desk_generation SET number = number + 1, token = gen_random_uuid() WHERE id = 1; "
+    "RETURN NULL;"
+)
+
+
+def generation_trigger(name: str) -> pgtrigger.Trigger:
+    """One bump per statement on the table, whatever the number of rows it writes."""
+    return pgtrigger.Trigger(
+        name=f"{name}_generation",
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete | pgtrigger.Truncate,
+        condition=pgtrigger.Condition("pg_trigger_depth() < 1"),
+        func=BUMP_SQL,
+    )
+
+
 def _deletion_key(name: str) -> str:
     return "OLD.id::text" if name == "claim" else "OLD.slug"
 
@@ -165,6 +187,7 @@ class Deletion(models.Model):
         ordering = ["deleted_at", "id"]
         verbose_name = _("deletion")
         verbose_name_plural = _("deletions")
+        triggers = [generation_trigger("deletion")]
 
     def __str__(self) -> str:
         return f"{self.resource} {self.key} @ {self.deleted_at:%Y-%m-%d %H:%M}"

@@ -15,6 +15,7 @@ from libya.desk.models.common import (
     DatePrecision,
     PeriodEnd,
     french_query,
+    generation_trigger,
     newest_first,
     overlapping,
     stamp_triggers,
@@ -121,7 +122,7 @@ class Event(Curated):
             ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="event_not_own_parent"),
         ]
-        triggers = stamp_triggers("event")
+        triggers = [*stamp_triggers("event"), generation_trigger("event")]
 
     def __str__(self) -> str:
         return self.title
@@ -166,6 +167,7 @@ class Participation(models.Model):
         ordering = ["event", "role", "actor"]
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
+        triggers = [generation_trigger("participation")]
         constraints = [
             models.UniqueConstraint("event", "actor", "role", name="participation_unique"),
         ]
