@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from libya.desk.history import LABELS
-from libya.desk.models import Article, Claim, Event
+from libya.desk.models import Article, Claim, Event, Suggestion
 
 # Rows listed under a figure; the linked list has the rest.
 ROWS = 8
@@ -97,6 +97,32 @@ def claims_to_review() -> Figure:
             for row in by_article
         ],
         empty=_("Every claim has been reviewed."),
+    )
+
+
+@figure(order=20)
+def suggestions_waiting() -> Figure:
+    """The extractor's proposals no editor has decided, by article, each row its review screen."""
+    waiting = Suggestion.objects.proposed()
+    by_article = (
+        waiting.order_by()
+        .values("article_id", "article__title")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "article__title")[:ROWS]
+    )
+    return Figure(
+        title=_("Suggestions waiting, by article"),
+        count=waiting.count(),
+        url=changelist("suggestion"),  # the queue lists proposed suggestions by default
+        rows=[
+            Row(
+                row["article__title"],
+                reverse("admin:desk_suggestion_review", args=[row["article_id"]]),
+                row["n"],
+            )
+            for row in by_article
+        ],
+        empty=_("No suggestion is waiting."),
     )
 
 

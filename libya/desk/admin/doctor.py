@@ -20,8 +20,21 @@ def record_url(record: doctor.Record) -> str:
 def doctor_view(request: HttpRequest) -> TemplateResponse:
     """Every rule with its total and its first findings, errors first."""
     report = doctor.diagnose(limit=PAGE_LIMIT)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Desk doctor"),
+        "report": report,
+        "rules": shown_rules(report),
+    }
+    return TemplateResponse(request, "admin/desk/doctor.html", context)
+
+
+def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict]:
+    """Rules with their findings and each record's admin link, errors first."""
     results = sorted(report.results, key=lambda r: r.rule.severity != doctor.Severity.ERROR)
-    rules = [
+    if found_only:
+        results = [result for result in results if result.total]
+    return [
         {
             "rule": result.rule,
             "total": result.total,
@@ -36,10 +49,3 @@ def doctor_view(request: HttpRequest) -> TemplateResponse:
         }
         for result in results
     ]
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Desk doctor"),
-        "report": report,
-        "rules": rules,
-    }
-    return TemplateResponse(request, "admin/desk/doctor.html", context)

@@ -16,8 +16,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from libya.desk import suggestions
+from libya.desk import doctor, suggestions
 from libya.desk.admin.base import CuratedAdmin, versioned
+from libya.desk.admin.doctor import shown_rules
 from libya.desk.forms import ReviewDecisionForm, SuggestionForm
 from libya.desk.models import Article, Suggestion
 
@@ -241,6 +242,8 @@ class SuggestionAdmin(CuratedAdmin):
             "decided": len(rows) - len(pending),
             "can_change": can_change,
             "media": media,
+            # The doctor's rules about this article: a new article is checked as it is read.
+            "doctor": shown_rules(doctor.diagnose_article(article), found_only=True),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/desk/suggestion/review.html", context)
