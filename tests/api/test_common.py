@@ -432,3 +432,19 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_prefixed(client, start)
     assert exported.status_code == listed.status_code == HTTPStatus.OK
     assert read_csv(exported)[0]["text"] == f"'{text}"
     assert listed.json()["text"] == text  # JSON stays as it is
+
+
+@pytest.mark.parametrize("url", DETAILS)
+def test_detail_statements_step_aside_on_an_untested_django(client, monkeypatch, url):
+    from libya.desk.api import statements
+    from libya.desk.api.views import DeskViewSet
+
+    compiled = client.get(url)
+    monkeypatch.setattr(statements, "TESTED_DJANGO", (0, 0))
+    for viewset in DeskViewSet.__subclasses__():
+        monkeypatch.delattr(viewset, "_detail_statement", raising=False)
+    built = client.get(url)
+
+    assert compiled.status_code == built.status_code == HTTPStatus.OK
+    assert compiled.json() == built.json()
+    assert all(vs.__dict__.get("_detail_statement") is None for vs in DeskViewSet.__subclasses__())

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.request import Request
 
-from libya.desk.api.filters import RepeatableCSVWidget
+from libya.desk.api.filters import ChoiceListWidget
 
 
 class DeskFilterBackend(DjangoFilterBackend):
@@ -76,11 +76,11 @@ def ordering_pattern(fields: list[str]) -> str:
 
 def requested(request: Request, name: str, allowed: list[str]) -> list[str]:
     """Values of a repeatable, comma-separable option, all of them in `allowed` or a 400."""
-    values = RepeatableCSVWidget().value_from_datadict(request.query_params, None, name) or []
+    values = ChoiceListWidget().value_from_datadict(request.query_params, None, name) or []
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValidationError(
-            {name: [f"Unknown: {', '.join(unknown)}. Allowed: {', '.join(allowed)}."]}
+            {name: [f"Unknown: {', '.join(map(repr, unknown))}. Allowed: {', '.join(allowed)}."]}
         )
     return list(dict.fromkeys(values))
 

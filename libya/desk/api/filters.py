@@ -33,6 +33,25 @@ class RepeatableCSVField(BaseCSVField):
     base_widget_class = RepeatableCSVWidget
 
 
+class ChoiceListWidget(RepeatableCSVWidget):
+    """Values from a vocabulary, taken exactly: an empty one (``?kind=``) is kept, a 400."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
+        if name not in data:
+            return None
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        return [part for value in values for part in value.split(",")]
+
+
+class ChoiceListField(BaseCSVField):
+    base_widget_class = ChoiceListWidget
+
+    def clean(self, value: list[str] | None) -> list[str] | None:
+        if value is not None and "" in value:
+            raise forms.ValidationError("An empty value is not one of the choices.")
+        return super().clean(value)
+
+
 class ValuesFilter(df.BaseInFilter, df.CharFilter):
     """Any of several values; ``many=True`` when the path crosses a to-many relation.
 
@@ -58,7 +77,7 @@ class ValuesFilter(df.BaseInFilter, df.CharFilter):
 class ChoicesFilter(df.BaseInFilter, df.ChoiceFilter):
     """Any of several values from a controlled vocabulary; others are a 400."""
 
-    base_field_class = RepeatableCSVField
+    base_field_class = ChoiceListField
 
 
 def slugs(field_name: str, help_text: str, many: bool = False) -> ValuesFilter:
@@ -286,9 +305,7 @@ class ClaimFilterSet(DeskFilterSet):
         choices=Claim.Status.choices,
         help_text="Editorial status(es). Retracted claims are listed only when asked for here.",
     )
-    said_after = DateFilter(
-        field_name="said_on", lookup_expr="gte", help_text="Said on or after."
-    )
+    said_after = DateFilter(field_name="said_on", lookup_expr="gte", help_text="Said on or after.")
     said_before = DateFilter(
         field_name="said_on", lookup_expr="lte", help_text="Said on or before (inclusive)."
     )
