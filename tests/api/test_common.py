@@ -137,6 +137,13 @@ def test_unknown_format_is_json_404_and_unacceptable_accept_406(client):
         ("facet", "nope"),
         ("cursor", "x" * 5000),
         ("search", "\x00"),
+        # Empty values, as the schema declares: lists have items, none of them empty.
+        ("updated_after", ""),
+        ("page", ""),
+        ("ordering", ""),
+        ("cursor", ""),
+        ("fields", ""),
+        ("facet", "slug,"),
     ],
 )
 def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
@@ -144,6 +151,13 @@ def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
     assert name in response.json()["errors"]
+
+
+def test_empty_list_items_are_400_naming_the_parameter(client):
+    response = client.get("/api/v1/claims/", {"event": "a,b,,c", "kind": ""})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert set(response.json()["errors"]) == {"event", "kind"}
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -155,7 +169,7 @@ def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
         {"page_size": "9" * 40},
         {"page_size": "500", "page": "20"},
         {"updated_after": "2020-01-01T00:00:00+14:00"},
-        {"actor": "x" * 5000, "speaker": "inconnu", "publisher": "inconnu", "event": "a,b,,c"},
+        {"actor": "x" * 5000, "speaker": "inconnu", "publisher": "inconnu", "event": "a,b,c"},
     ],
 )
 def test_odd_but_valid_values_are_never_a_server_error(client, url, params):

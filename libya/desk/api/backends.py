@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.request import Request
 
-from libya.desk.api.filters import ChoiceListWidget
+from libya.desk.api.filters import RepeatableCSVWidget
 
 
 class DeskFilterBackend(DjangoFilterBackend):
@@ -76,7 +76,7 @@ def ordering_pattern(fields: list[str]) -> str:
 
 def requested(request: Request, name: str, allowed: list[str]) -> list[str]:
     """Values of a repeatable, comma-separable option, all of them in `allowed` or a 400."""
-    values = ChoiceListWidget().value_from_datadict(request.query_params, None, name) or []
+    values = RepeatableCSVWidget().value_from_datadict(request.query_params, None, name) or []
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValidationError(

@@ -20,21 +20,11 @@ ARTICLE_EXAMPLE = "discussions-a-moscou-sur-la-libye-haftar-part-sans-signer-lac
 
 
 class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
-    """Reads every occurrence of the parameter and splits each on commas."""
+    """Reads every occurrence of the parameter and splits each on commas, exactly.
 
-    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
-        if name not in data:
-            return None
-        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
-        return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-class RepeatableCSVField(BaseCSVField):
-    base_widget_class = RepeatableCSVWidget
-
-
-class ChoiceListWidget(RepeatableCSVWidget):
-    """Values from a vocabulary, taken exactly: an empty one (``?kind=``) is kept, a 400."""
+    An empty value (``?kind=``, ``?actor=a,,b``) is kept, for the field to refuse: the
+    schema declares at least one item and no empty item, the same for every list.
+    """
 
     def value_from_datadict(self, data, files, name: str) -> list[str] | None:
         if name not in data:
@@ -43,12 +33,12 @@ class ChoiceListWidget(RepeatableCSVWidget):
         return [part for value in values for part in value.split(",")]
 
 
-class ChoiceListField(BaseCSVField):
-    base_widget_class = ChoiceListWidget
+class RepeatableCSVField(BaseCSVField):
+    base_widget_class = RepeatableCSVWidget
 
     def clean(self, value: list[str] | None) -> list[str] | None:
         if value is not None and "" in value:
-            raise forms.ValidationError("An empty value is not one of the choices.")
+            raise forms.ValidationError("Empty value; give at least one, without empty items.")
         return super().clean(value)
 
 
@@ -77,7 +67,7 @@ class ValuesFilter(df.BaseInFilter, df.CharFilter):
 class ChoicesFilter(df.BaseInFilter, df.ChoiceFilter):
     """Any of several values from a controlled vocabulary; others are a 400."""
 
-    base_field_class = ChoiceListField
+    base_field_class = RepeatableCSVField
 
 
 def slugs(field_name: str, help_text: str, many: bool = False) -> ValuesFilter:

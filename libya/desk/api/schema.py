@@ -25,14 +25,24 @@ NUL_FREE = "^[^\u0000]*$"
 
 
 def query_strings_are_nul_free(result: dict, **kwargs) -> dict:
-    """Postprocessing hook: free-text query parameters declare that NUL is refused."""
+    """Postprocessing hook: free-text query parameters declare that NUL is refused, and
+    list parameters that they are not empty."""
     for path in result["paths"].values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
                     _nul_free(parameter["schema"])
-                    _nul_free(parameter["schema"].get("items", {}))
+                    _non_empty_list(parameter["schema"])
     return result
+
+
+def _non_empty_list(schema: dict) -> None:
+    """A list parameter has items, none of them empty (``?kind=`` is a 400)."""
+    if schema.get("type") == "array":
+        schema["minItems"] = 1
+        _nul_free(schema["items"])
+        if "enum" not in schema["items"]:
+            schema["items"]["minLength"] = 1
 
 
 def _nul_free(schema: dict) -> None:
