@@ -31,18 +31,22 @@ def query_strings_are_nul_free(result: dict, **kwargs) -> dict:
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
-                    _nul_free(parameter["schema"])
                     _non_empty_list(parameter["schema"])
+                    _nul_free(parameter["schema"])
     return result
+
+
+# Items of a list parameter are separated by commas, so none can hold one.
+LIST_ITEM = "^[^\u0000,]*$"
 
 
 def _non_empty_list(schema: dict) -> None:
     """A list parameter has items, none of them empty (``?kind=`` is a 400)."""
-    if schema.get("type") == "array":
+    if schema.get("type") == "array" and "enum" not in schema["items"]:
         schema["minItems"] = 1
-        _nul_free(schema["items"])
-        if "enum" not in schema["items"]:
-            schema["items"]["minLength"] = 1
+        schema["items"].update(pattern=LIST_ITEM, minLength=1)
+    elif schema.get("type") == "array":
+        schema["minItems"] = 1
 
 
 def _nul_free(schema: dict) -> None:
