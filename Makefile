@@ -161,7 +161,7 @@ bench-overhead: install
 # cut off after FUZZ_TIMEOUT seconds.
 LOAD_SECONDS ?= 60
 FUZZ_EXAMPLES ?= 300
-FUZZ_TIMEOUT ?= 900
+FUZZ_TIMEOUT ?= 1800
 .PHONY: loadtest fuzz
 loadtest: install
 	@$(WITH_DB) $(PY) bench/loadtest.py --seconds $(LOAD_SECONDS) $(LOAD_ARGS)

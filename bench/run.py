@@ -101,6 +101,24 @@ def ensure_sqlite_copy(tier: str, out: Path, dsn: str) -> Path:
     return lite
 
 
+def baseline_database(dsn: str, env: dict, baseline: Path) -> str:
+    """A copy of the bench database at the baseline's latest migration, for its server.
+
+    Indexes change with migrations; an earlier revision is measured on its own schema.
+    """
+    params = conninfo_to_dict(dsn)
+    name = f"{params['dbname']}_before"
+    admin = make_conninfo(**{**params, "dbname": "postgres"})
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{params["dbname"]}"')
+    copy = make_conninfo(**{**params, "dbname": name})
+    latest = max(p.stem for p in (baseline / "libya/desk/migrations").glob("0*.py"))
+    migrate = [PY, str(ROOT / "manage.py"), "migrate", "desk", latest, "-v0"]
+    subprocess.run(migrate, env=bench_env(copy), check=True, cwd=ROOT)
+    return copy
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,7 +138,8 @@ def start_servers(
         "naive": ("libya.wsgi:application", {"DJANGO_SETTINGS_MODULE": "naive_settings"}),
     }
     if baseline:
-        apps["before"] = ("libya.wsgi:application", {})
+        before_env = bench_env(baseline_database(dsn, env, baseline))
+        apps["before"] = ("libya.wsgi:application", {"DATABASE_URL": before_env["DATABASE_URL"]})
     servers = {}
     for name, (app, extra) in apps.items():
         root = baseline if name == "before" else ROOT

@@ -149,6 +149,13 @@ def test_unknown_format_is_json_404_and_unacceptable_accept_406(client):
         ("facet", "nope"),
         ("cursor", "x" * 5000),
         ("search", "\x00"),
+        # Empty values, as the schema declares: lists have items, none of them empty.
+        ("updated_after", ""),
+        ("page", ""),
+        ("ordering", ""),
+        ("cursor", ""),
+        ("fields", ""),
+        ("facet", "slug,"),
     ],
 )
 def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
@@ -156,6 +163,13 @@ def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
     assert name in response.json()["errors"]
+
+
+def test_empty_list_items_are_400_naming_the_parameter(client):
+    response = client.get("/api/v1/claims/", {"event": "a,b,,c", "kind": ""})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert set(response.json()["errors"]) == {"event", "kind"}
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -167,7 +181,7 @@ def test_bad_values_are_400_naming_the_parameter(client, url, name, value):
         {"page_size": "9" * 40},
         {"page_size": "500", "page": "20"},
         {"updated_after": "2020-01-01T00:00:00+14:00"},
-        {"actor": "x" * 5000, "speaker": "inconnu", "publisher": "inconnu", "event": "a,b,,c"},
+        {"actor": "x" * 5000, "speaker": "inconnu", "publisher": "inconnu", "event": "a,b,c"},
     ],
 )
 def test_odd_but_valid_values_are_never_a_server_error(client, url, params):
@@ -444,3 +458,19 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_prefixed(client, start)
     assert exported.status_code == listed.status_code == HTTPStatus.OK
     assert read_csv(exported)[0]["text"] == f"'{text}"
     assert listed.json()["text"] == text  # JSON stays as it is
+
+
+@pytest.mark.parametrize("url", DETAILS)
+def test_detail_statements_step_aside_on_an_untested_django(client, monkeypatch, url):
+    from libya.desk.api import statements
+    from libya.desk.api.views import DeskViewSet
+
+    compiled = client.get(url)
+    monkeypatch.setattr(statements, "TESTED_DJANGO", (0, 0))
+    for viewset in DeskViewSet.__subclasses__():
+        monkeypatch.delattr(viewset, "_detail_statement", raising=False)
+    built = client.get(url)
+
+    assert compiled.status_code == built.status_code == HTTPStatus.OK
+    assert compiled.json() == built.json()
+    assert all(vs.__dict__.get("_detail_statement") is None for vs in DeskViewSet.__subclasses__())

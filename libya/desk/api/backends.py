@@ -80,7 +80,7 @@ def requested(request: Request, name: str, allowed: list[str]) -> list[str]:
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValidationError(
-            {name: [f"Unknown: {', '.join(unknown)}. Allowed: {', '.join(allowed)}."]}
+            {name: [f"Unknown: {', '.join(map(repr, unknown))}. Allowed: {', '.join(allowed)}."]}
         )
     return list(dict.fromkeys(values))
 

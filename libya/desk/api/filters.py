@@ -20,17 +20,26 @@ ARTICLE_EXAMPLE = "discussions-a-moscou-sur-la-libye-haftar-part-sans-signer-lac
 
 
 class RepeatableCSVWidget(BaseCSVWidget, forms.TextInput):
-    """Reads every occurrence of the parameter and splits each on commas."""
+    """Reads every occurrence of the parameter and splits each on commas, exactly.
+
+    An empty value (``?kind=``, ``?actor=a,,b``) is kept, for the field to refuse: the
+    schema declares at least one item and no empty item, the same for every list.
+    """
 
     def value_from_datadict(self, data, files, name: str) -> list[str] | None:
         if name not in data:
             return None
         values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
-        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+        return [part for value in values for part in value.split(",")]
 
 
 class RepeatableCSVField(BaseCSVField):
     base_widget_class = RepeatableCSVWidget
+
+    def clean(self, value: list[str] | None) -> list[str] | None:
+        if value is not None and "" in value:
+            raise forms.ValidationError("Empty value; give at least one, without empty items.")
+        return super().clean(value)
 
 
 class ValuesFilter(df.BaseInFilter, df.CharFilter):

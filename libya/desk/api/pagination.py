@@ -1,6 +1,7 @@
 """Pagination: early pages by number, every later page by a signed keyset cursor (cursors.py);
 counts come from counting.py."""
 
+import re
 from typing import Any
 
 from rest_framework.exceptions import ValidationError
@@ -33,6 +34,14 @@ class KeysetPagination(BasePagination):
             self.count, self.estimated = cursor["n"], bool(cursor["e"])
             return self._keyset_page(queryset, cursor)
         return self._first_pages(queryset, self._page_number(request))
+
+    def check_parameters(self, request: Request) -> None:
+        """400 for a paging parameter the schema refuses, where no page is made (CSV)."""
+        _positive_int(request, "page_size", self.page_size)
+        self._page_number(request)
+        token = request.query_params.get("cursor")
+        if token is not None and not re.fullmatch(cursors.TOKEN_PATTERN, token):
+            raise ValidationError({"cursor": ["Not a cursor; use the links as given."]})
 
     def get_paginated_response(self, data: list) -> Response:
         return Response(

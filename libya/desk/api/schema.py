@@ -69,14 +69,28 @@ NUL_FREE = "^[^\u0000]*$"
 
 
 def query_strings_are_nul_free(result: dict, **kwargs) -> dict:
-    """Postprocessing hook: free-text query parameters declare that NUL is refused."""
+    """Postprocessing hook: free-text query parameters declare that NUL is refused, and
+    list parameters that they are not empty."""
     for path in result["paths"].values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
+                    _non_empty_list(parameter["schema"])
                     _nul_free(parameter["schema"])
-                    _nul_free(parameter["schema"].get("items", {}))
     return result
+
+
+# Items of a list parameter are separated by commas, so none can hold one.
+LIST_ITEM = "^[^\u0000,]*$"
+
+
+def _non_empty_list(schema: dict) -> None:
+    """A list parameter has items, none of them empty (``?kind=`` is a 400)."""
+    if schema.get("type") == "array" and "enum" not in schema["items"]:
+        schema["minItems"] = 1
+        schema["items"].update(pattern=LIST_ITEM, minLength=1)
+    elif schema.get("type") == "array":
+        schema["minItems"] = 1
 
 
 def _nul_free(schema: dict) -> None:

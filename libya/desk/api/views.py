@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -65,6 +65,8 @@ class DeskAPIMixin:
             # Before content negotiation, which would answer 404 to `format=csv` first.
             raise MethodNotAllowed(request.method)
         reject_nul_bytes(request)
+        if request.query_params.get("format") == "":
+            raise NotFound("No such format: ''.")  # DRF would take it for no format at all
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request: Request, response, *args, **kwargs):
@@ -156,6 +158,7 @@ class CSVMixin:
 
     def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
         if request.accepted_renderer.format == "csv":
+            self.paginator.check_parameters(request)  # ignored by CSV, but still checked
             return self.stream_csv(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
 
