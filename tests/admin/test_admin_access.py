@@ -12,7 +12,10 @@ from django.urls import reverse
 @pytest.mark.django_db
 def test_editors_group_has_rights_on_desk_models_only():
     perms = Group.objects.get(name="Editors").permissions.select_related("content_type")
-    assert {p.content_type.app_label for p in perms} == {"desk"}
+    # Besides the desk, editors read the background job queue, and only read it.
+    queue = {p.codename for p in perms if p.content_type.app_label == "procrastinate"}
+    assert queue == {"view_procrastinatejob", "view_procrastinateevent", "view_procrastinateworker"}
+    assert {p.content_type.app_label for p in perms} == {"desk", "procrastinate"}
     codenames = {p.codename for p in perms}
     assert {"change_claim", "delete_actor", "add_event", "view_deletion"} <= codenames
     assert "change_deletion" not in codenames
