@@ -114,8 +114,11 @@ def compose() -> dict:
 
 
 class TestComposeFile:
-    def test_declares_db_and_web(self, compose):
-        assert set(compose["services"]) == {"db", "web"}
+    def test_declares_db_web_and_worker(self, compose):
+        assert set(compose["services"]) == {"db", "web", "worker"}
+        worker = compose["services"]["worker"]
+        assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+        assert worker["depends_on"]["web"]["condition"] == "service_healthy"
 
     def test_db_is_official_postgres_with_named_volume_and_healthcheck(self, compose):
         db = compose["services"]["db"]
