@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -205,7 +206,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Programs write with an API key acting for a user (Authorization: Api-Key ...); the
+    # user's model permissions decide what it may change: Editors write, others read.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["libya.desk.api.keys.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["libya.desk.api.keys.EditorsWrite"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     # JSON bodies {status, detail, errors?} for every API error, database faults included.

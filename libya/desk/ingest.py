@@ -6,7 +6,6 @@ run over unchanged files writes nothing and leaves the history untouched.
 
 import hashlib
 import logging
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date

@@ -33,8 +33,17 @@ Status = Suggestion.Status
 # few characters: a final full stop, an opening word).
 SAME_CLAIM_OVERLAP = 0.8
 # Values an editor may change before accepting (the review screen's edit form).
-EDITABLE = ("kind", "speaker", "speaker_name", "said_on", "said_precision", "event", "actor")
-EDITABLE += ("name", "actor_kind")
+EDITABLE = (
+    "kind",
+    "speaker",
+    "speaker_name",
+    "said_on",
+    "said_precision",
+    "event",
+    "actor",
+    "name",
+    "actor_kind",
+)
 
 
 @dataclass
@@ -51,9 +60,10 @@ class SuggestReport:
 def suggest_for_article(article: Article) -> SuggestReport:
     """Run the extractor on the article's body and store what it proposes that is new.
 
-    Suggestions an editor already accepted or rejected are not proposed again; those
-    whose text moved in a changed body follow it, and those whose text is gone, or
-    that the extractor no longer proposes, are superseded.
+    Suggestions an editor already accepted or rejected are not proposed again, nor
+    quotes already claimed; those whose text moved in a changed body follow it, and
+    the proposed ones whose text is gone, or that the extractor no longer proposes,
+    are superseded.
     """
     Article.objects.select_for_update().filter(pk=article.pk).first()  # one run at a time
     report = SuggestReport()

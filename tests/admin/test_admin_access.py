@@ -12,7 +12,7 @@ from django.urls import reverse
 @pytest.mark.django_db
 def test_editors_group_has_rights_on_desk_models_only():
     perms = Group.objects.get(name="Editors").permissions.select_related("content_type")
-    # Besides the desk, editors read the background job queue, and only read it.
+    # Besides the desk, editors may only watch the job queue.
     queue = {p.codename for p in perms if p.content_type.app_label == "procrastinate"}
     assert queue == {"view_procrastinatejob", "view_procrastinateevent", "view_procrastinateworker"}
     assert {p.content_type.app_label for p in perms} == {"desk", "procrastinate"}

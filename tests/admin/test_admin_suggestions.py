@@ -115,6 +115,7 @@ def test_accept_with_an_edited_speaker_creates_the_claim_at_its_span(
     shown = editor_client.get(response["Location"]).content.decode()
     assert f'href="{reverse("admin:desk_claim_change", args=[claim.pk])}"' in shown
     assert f'id="suggestion-{suggestion.pk}"' not in shown
+    assert f'<span class="desk-accepted" title="accepted">{QUOTE}</span>' in shown
 
 
 def test_a_stale_accept_is_refused_and_keeps_the_editors_values(
@@ -220,6 +221,19 @@ def test_the_add_article_flow_lands_on_its_suggestions(editor_client, form_data)
     assert editor_client.get(response["Location"]).status_code == HTTPStatus.OK
 
 
+def test_a_new_body_in_the_change_form_is_suggested_again(editor_client, article, form_data):
+    url = reverse("admin:desk_article_change", args=[article.pk])
+    data = form_data(editor_client.get(url), "article_form")
+    data["body"] = ["Dépêche. " + BODY + " « Troisième temps », a-t-il ajouté."]
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == HTTPStatus.FOUND
+    moved = suggestion_at(article, QUOTE)
+    assert moved.span_start == data["body"][0].index(QUOTE)
+    assert suggestion_at(article, "Troisième temps").status == Suggestion.Status.PROPOSED
+
+
 # The queue
 
 
@@ -265,6 +279,18 @@ def test_queue_filters_by_confidence_kind_and_article(editor_client, article, qu
 
     assert response.status_code == HTTPStatus.OK
     assert {s.text for s in response.context["cl"].result_list} == expected
+
+
+def test_queue_lists_the_decided_suggestions_of_one_article(editor_client, editor, article):
+    for suggestion in article.suggestions.all():
+        suggestions.reject_suggestion(suggestion, editor)
+    suggestions.suggest_for_article(ArticleFactory(body="« Autre chose » fut dit."))
+    query = {"article__id__exact": article.pk, "status": "all"}
+
+    response = editor_client.get(reverse("admin:desk_suggestion_changelist"), query)
+
+    assert response.status_code == HTTPStatus.OK
+    assert {s.article_id for s in response.context["cl"].result_list} == {article.pk}
 
 
 def test_queue_bulk_actions_accept_and_reject(editor_client, article, zentani):

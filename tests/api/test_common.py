@@ -109,11 +109,18 @@ def test_unknown_api_url_is_json_404(client):
     assert response.json()["status"] == HTTPStatus.NOT_FOUND
 
 
-def test_writes_are_json_405(client):
-    response = client.post("/api/v1/actors/", {"name": "X"})
+def test_unsupported_methods_are_json_405(client):
+    response = client.put("/api/v1/actors/khalifa-haftar/", {"name": "X"})
 
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert response.json()["status"] == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_anonymous_writes_are_json_401(client):
+    response = client.post("/api/v1/actors/", {"name": "X"})
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["status"] == HTTPStatus.UNAUTHORIZED
 
 
 def test_unknown_format_is_json_404_and_unacceptable_accept_406(client):

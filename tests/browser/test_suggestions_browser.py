@@ -87,6 +87,7 @@ def test_editor_pastes_an_article_and_accepts_a_suggested_quote(
     assert (claim.text, claim.span_start, claim.span_end) == (QUOTE, start, start + len(QUOTE))
     assert claim.speaker == scene["actor"]
     assert page.locator(item).count() == 0  # decided: off the list
+    assert page.inner_text("#desk-review-body .desk-accepted") == QUOTE
     page.screenshot(path=output_dir / "suggestion_accepted.png", full_page=True)
 
     page.goto(admin_url(server_url, f"desk/claim/{claim.pk}/change/"))

@@ -10,6 +10,7 @@ from libya.desk.admin import (  # noqa: F401
     deletions,
     events,
     jobs,
+    keys,
     suggestions,
 )
 

@@ -79,6 +79,11 @@ class ArticleFilter(admin.RelatedOnlyFieldListFilter):
         titles = Article.objects.filter(pk__in=waiting).order_by("title")
         return [(pk, Truncator(title).chars(60)) for pk, title in titles.values_list("pk", "title")]
 
+    def has_output(self) -> bool:
+        # Django drops a filter with a single choice, and with it the filter's parameter:
+        # a link to one article's decided suggestions would then list every article's.
+        return True
+
 
 @admin.register(Suggestion)
 class SuggestionAdmin(CuratedAdmin):
@@ -221,6 +226,7 @@ class SuggestionAdmin(CuratedAdmin):
     def _review_page(self, request: HttpRequest, article: Article, bound: dict) -> HttpResponse:
         rows = list(article.suggestions.current().for_review())
         pending = [s for s in rows if s.status == Status.PROPOSED]
+        accepted = tuple(s for s in rows if s.status == Status.ACCEPTED and s.is_claim)
         can_change = self.has_change_permission(request)
         forms = [self._form(s, bound) if can_change else None for s in pending]
         media = sum((form.media for form in forms if form is not None), self.media)
@@ -229,7 +235,7 @@ class SuggestionAdmin(CuratedAdmin):
             "title": _("Suggestions: %s") % Truncator(article.title).chars(80),
             "opts": self.opts,
             "article": article,
-            "body_html": highlighted(article.body, pending),
+            "body_html": highlighted(article.body, pending, accepted),
             "items": list(zip(pending, map(proposal_text, pending), forms, strict=True)),
             "legend": legend(pending),
             "decided": len(rows) - len(pending),
@@ -318,13 +324,15 @@ def legend(pending: list[Suggestion]) -> list[dict]:
     ]
 
 
-def highlighted(body: str, pending: list[Suggestion]) -> SafeString:
-    """The body, escaped, with each suggested span marked and linked to its list item.
+def highlighted(body: str, pending: list[Suggestion], accepted: tuple = ()) -> SafeString:
+    """The body, escaped, with each suggested span marked and linked to its list item, and
+    the spans of accepted suggestions underlined.
 
     Spans may nest or cross (an alias inside a quote): the text is cut at every span
-    boundary and each piece is marked for the narrowest suggestion covering it.
+    boundary and each piece is marked for the narrowest pending suggestion covering
+    it, or else underlined if an accepted one covers it.
     """
-    spans = [s for s in pending if s.span_start < s.span_end <= len(body)]
+    spans = [s for s in (*pending, *accepted) if s.span_start < s.span_end <= len(body)]
     cuts = sorted({0, len(body), *(s.span_start for s in spans), *(s.span_end for s in spans)})
     starting = defaultdict(list)
     for s in spans:
@@ -333,17 +341,21 @@ def highlighted(body: str, pending: list[Suggestion]) -> SafeString:
     for start, end in pairwise(cuts):
         # Every span end is a cut, so a span still open at `start` covers up to `end`.
         covering = [s for s in covering if s.span_end > start] + starting[start]
-        if not covering:
-            pieces.append(escape(body[start:end]))
-            continue
-        narrowest = min(covering, key=lambda s: s.span_end - s.span_start)
-        pieces.append(
-            format_html(
-                '<a href="#suggestion-{}" class="desk-mark desk-kind-{}" title="{}">{}</a>',
-                narrowest.pk,
-                narrowest.kind,
-                narrowest.get_kind_display(),
-                body[start:end],
-            )
+        pieces.append(_piece(body[start:end], covering))
+    return mark_safe("".join(pieces))  # each piece is escaped by _piece
+
+
+def _piece(text: str, covering: list[Suggestion]) -> str:
+    waiting = [s for s in covering if s.status == Status.PROPOSED]
+    if waiting:
+        narrowest = min(waiting, key=lambda s: s.span_end - s.span_start)
+        return format_html(
+            '<a href="#suggestion-{}" class="desk-mark desk-kind-{}" title="{}">{}</a>',
+            narrowest.pk,
+            narrowest.kind,
+            narrowest.get_kind_display(),
+            text,
         )
-    return mark_safe("".join(pieces))  # each piece is escaped above
+    if covering:
+        return format_html('<span class="desk-accepted" title="{}">{}</span>', _("accepted"), text)
+    return escape(text)

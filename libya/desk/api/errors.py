@@ -42,6 +42,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if not isinstance(exc, exceptions.APIException):
         return None
     headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(math.ceil(exc.wait))
     data = exc.detail if isinstance(exc.detail, list | dict) else {"detail": exc.detail}

@@ -286,9 +286,7 @@ class ClaimFilterSet(DeskFilterSet):
         choices=Claim.Status.choices,
         help_text="Editorial status(es). Retracted claims are listed only when asked for here.",
     )
-    said_after = DateFilter(
-        field_name="said_on", lookup_expr="gte", help_text="Said on or after."
-    )
+    said_after = DateFilter(field_name="said_on", lookup_expr="gte", help_text="Said on or after.")
     said_before = DateFilter(
         field_name="said_on", lookup_expr="lte", help_text="Said on or before (inclusive)."
     )

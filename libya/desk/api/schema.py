@@ -1,6 +1,8 @@
 """OpenAPI generation: error responses, CSV bodies and parameter examples on every operation."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 
 from libya.desk.api.serializers import ErrorSerializer
 
@@ -16,6 +18,48 @@ ERRORS = {
 NOT_MODIFIED = (
     "Not modified: the ETag sent in If-None-Match still matches the body (no body is sent)."
 )
+WRITE_ERRORS = {
+    "401": "No API key, or an unknown, revoked or expired one.",
+    "403": "The key's user may not make this change (only Editors write).",
+    "409": "The change conflicts with other records (a duplicate, or rows that refer to it).",
+    "412": "If-Match names a version that is no longer current: GET the record and retry.",
+    "422": "This Idempotency-Key was already used for a different request.",
+    "428": "If-Match is required: send the ETag of the version you change.",
+}
+WRITES = {"create", "partial_update", "destroy"}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the version this request changes, as the last GET or write "
+    "answered it. Without it: 428; with a stale one: 412.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A unique string per intended creation (1 to 255 characters). A retry with "
+    "the same key and body is answered the first answer again and creates nothing.",
+)
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    """The API-key header, for the operations that write (reads need no key)."""
+
+    target_class = "libya.desk.api.keys.APIKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`, as printed by `manage.py apikey create`. "
+            "The key acts for its user: Editors write, other users read.",
+        }
+
+
 # Components of list rows, which the `fields` parameter trims.
 TRIMMED_ROWS = ["Actor", "Article", "Event", "Claim"]
 
@@ -52,12 +96,41 @@ def list_rows_have_no_required_property(result: dict, **kwargs) -> dict:
 class DeskAutoSchema(AutoSchema):
     """AutoSchema that declares the JSON error bodies and the CSV alternative of list bodies."""
 
+    def writes(self) -> bool:
+        return getattr(self.view, "action", None) in WRITES
+
+    def get_request_serializer(self):
+        if self.writes() and self.view.action != "destroy":
+            return self.view.input_serializer_class
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        if self.writes() and self.view.action != "destroy":
+            view = self.view
+            return getattr(view, "detail_serializer_class", None) or view.input_serializer_class
+        return super().get_response_serializers()
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None)
+        if action in {"partial_update", "destroy"}:
+            parameters.append(IF_MATCH)
+        elif action == "create":
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
+    def get_auth(self) -> list:
+        # Reads are anonymous; only writes declare the key.
+        return super().get_auth() if self.writes() else []
+
     def _get_response_bodies(self, direction="response") -> dict:
         responses = super()._get_response_bodies(direction)
-        for code, description in ERRORS.items():
+        errors = ERRORS | WRITE_ERRORS if self.writes() else ERRORS
+        for code, description in errors.items():
             body = self._get_response_for_code(ErrorSerializer, code, ["application/json"])
             responses.setdefault(code, {**body, "description": description})
-        responses.setdefault("304", {"description": NOT_MODIFIED})
+        if not self.writes():
+            responses.setdefault("304", {"description": NOT_MODIFIED})
         return responses
 
     def _get_response_for_code(
@@ -73,6 +146,16 @@ class DeskAutoSchema(AutoSchema):
 
     def _get_response_headers_for_code(self, status_code, direction="response") -> dict:
         headers = super()._get_response_headers_for_code(status_code, direction)
+        if self.writes() and str(status_code) in {"200", "201"}:
+            headers["ETag"] = {
+                "schema": {"type": "string"},
+                "description": "The new version's ETag: send it as If-Match to change it again.",
+            }
+        if self.writes() and str(status_code) == "201":
+            headers["Location"] = {
+                "schema": {"type": "string", "format": "uri"},
+                "description": "The new record's address.",
+            }
         if str(status_code) in {"429", "503"}:
             headers["Retry-After"] = {
                 "schema": {"type": "integer"},

@@ -49,6 +49,14 @@ class RowSerializer(serializers.Serializer):
         return {name: row[name] for name in fields} if fields else row
 
 
+class Versioned(serializers.Serializer):
+    """A detail's version: raised by every change, named by its ETag and by If-Match."""
+
+    version = serializers.IntegerField(
+        help_text="Raised by every change. Detail ETags carry it; If-Match must name it."
+    )
+
+
 class ActorRefSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -102,7 +110,7 @@ class ActorCountsSerializer(serializers.Serializer):
     )
 
 
-class ActorDetailSerializer(ActorSerializer):
+class ActorDetailSerializer(Versioned, ActorSerializer):
     aliases = Part(
         child=AliasSerializer(),
         rows=lambda: Alias.objects.order_by("name"),
@@ -158,7 +166,7 @@ class ClaimRefSerializer(serializers.Serializer):
     speaker = ActorRefSerializer(allow_null=True)
 
 
-class ArticleDetailSerializer(ArticleSerializer):
+class ArticleDetailSerializer(Versioned, ArticleSerializer):
     body = serializers.CharField()
     mentioned_actors = Part(
         child=ActorRefSerializer(),
@@ -213,7 +221,7 @@ class ArticleRefSerializer(TitledRefSerializer):
     published_precision = serializers.ChoiceField(choices=DatePrecision.choices)
 
 
-class EventDetailSerializer(EventSerializer):
+class EventDetailSerializer(Versioned, EventSerializer):
     description = serializers.CharField()
     articles = Part(
         child=ArticleRefSerializer(),
@@ -283,7 +291,7 @@ class ClaimLinkSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class ClaimDetailSerializer(ClaimSerializer):
+class ClaimDetailSerializer(Versioned, ClaimSerializer):
     passage = PassageSerializer(
         source="*", help_text=f"The quote with up to {PASSAGE_CHARS} characters around."
     )

@@ -18,6 +18,9 @@ router.register("actors", views.ActorViewSet, basename="actor")
 router.register("events", views.EventViewSet, basename="event")
 router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register("aliases", views.AliasViewSet, basename="alias")
+router.register("participations", views.ParticipationViewSet, basename="participation")
+router.register("claim-links", views.ClaimLinkViewSet, basename="claim-link")
 
 # Swagger UI and Redoc inject <style> elements at run time, and Redoc builds its
 # search worker from a blob: URL. Their scripts stay same-origin: the split Swagger

@@ -13,18 +13,30 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from libya.desk.api import backends, filters
+from libya.desk.api import inputs as i
 from libya.desk.api import serializers as s
 from libya.desk.api.pagination import KeysetPagination, OffsetPagination
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
 from libya.desk.api.rows import plan
 from libya.desk.api.schema import DeskAutoSchema
 from libya.desk.api.statements import DetailStatement
-from libya.desk.models import Actor, Article, Claim, Deletion, Event
+from libya.desk.api.writes import WritableMixin
+from libya.desk.models import (
+    Actor,
+    Alias,
+    Article,
+    Claim,
+    ClaimLink,
+    Deletion,
+    Event,
+    Participation,
+)
 from libya.desk.models.claims import actor_timeline
 
 JAN_2020 = [OpenApiExample("from", "2020-01-01"), OpenApiExample("until", "2020-01-31")]
@@ -181,6 +193,39 @@ class DeskViewSet(
     search_ordering: list[str] | None = None
 
 
+class WritableResource(WritableMixin):
+    """Writes answered with the resource's detail, as GET shows it."""
+
+    def detail_body(self, instance) -> dict:
+        rows = plan(self.detail_serializer_class).rows(
+            self.queryset.model.objects.filter(pk=instance.pk), detail=True
+        )
+        return self.detail_serializer_class(rows.get()).data
+
+
+class LinkPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 500
+
+
+class LinkViewSet(
+    DeskAPIMixin,
+    WritableMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A small record that ties two others (alias, participation, claim link), by id."""
+
+    pagination_class = LinkPagination
+    renderer_classes = [FastJSONRenderer]
+    lookup_value_regex = "[0-9]+"
+    lookup_example = 1
+
+    def get_serializer_class(self):
+        return self.input_serializer_class
+
+
 def reject_nul_bytes(request: Request) -> None:
     """PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database."""
     bad = [k for k, values in request.query_params.lists() if any("\x00" in v for v in values)]
@@ -199,8 +244,10 @@ def cache_headers(response):
     return response
 
 
-class ArticleViewSet(DeskViewSet):
+class ArticleViewSet(WritableResource, DeskViewSet):
     """Articles, newest first; `search` ranks French full-text matches."""
+
+    input_serializer_class = i.ArticleInput
 
     queryset = Article.objects.all()
     serializer_class = s.ArticleSerializer
@@ -220,8 +267,10 @@ class ArticleViewSet(DeskViewSet):
     }
 
 
-class ActorViewSet(DeskViewSet):
+class ActorViewSet(WritableResource, DeskViewSet):
     """Actors by name; `search` matches any alias, accents and small misspellings aside."""
+
+    input_serializer_class = i.ActorInput
 
     queryset = Actor.objects.all()
     serializer_class = s.ActorSerializer
@@ -268,8 +317,10 @@ class ActorViewSet(DeskViewSet):
         return self.get_paginated_response(s.TimelineItemSerializer(page, many=True).data)
 
 
-class EventViewSet(DeskViewSet):
+class EventViewSet(WritableResource, DeskViewSet):
     """Events, newest first; date filters match any overlap with the event's span."""
+
+    input_serializer_class = i.EventInput
 
     queryset = Event.objects.all()
     serializer_class = s.EventSerializer
@@ -290,8 +341,10 @@ class EventViewSet(DeskViewSet):
     }
 
 
-class ClaimViewSet(DeskViewSet):
+class ClaimViewSet(WritableResource, DeskViewSet):
     """Claims, newest first; retracted ones only when `status` asks for them."""
+
+    input_serializer_class = i.ClaimInput
 
     queryset = Claim.objects.all()
     serializer_class = s.ClaimSerializer
@@ -324,3 +377,24 @@ class DeletionViewSet(DeskAPIMixin, mixins.ListModelMixin, viewsets.GenericViewS
     filterset_class = filters.DeletionFilterSet
     filter_backends = [backends.DeskFilterBackend]
     renderer_classes = [FastJSONRenderer]
+
+
+class AliasViewSet(LinkViewSet):
+    """Spellings an actor goes by; written by editors' keys."""
+
+    queryset = Alias.objects.select_related("actor").order_by("id")
+    input_serializer_class = i.AliasInput
+
+
+class ParticipationViewSet(LinkViewSet):
+    """Who took part in which event, in what role."""
+
+    queryset = Participation.objects.select_related("event", "actor").order_by("id")
+    input_serializer_class = i.ParticipationInput
+
+
+class ClaimLinkViewSet(LinkViewSet):
+    """A claim corroborating or contradicting another."""
+
+    queryset = ClaimLink.objects.order_by("id")
+    input_serializer_class = i.ClaimLinkInput

@@ -78,7 +78,9 @@ def find_dates(text: str, published: date | None, precision: str, offset: int = 
             resolved = resolve(match, published, precision)
             if resolved is not None:
                 on, how_precise = resolved
-                found.append(FoundDate(offset + match.start(), offset + match.end(), on, how_precise))
+                found.append(
+                    FoundDate(offset + match.start(), offset + match.end(), on, how_precise)
+                )
     return sorted(found, key=lambda d: d.start)
 
 

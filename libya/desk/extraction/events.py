@@ -25,7 +25,9 @@ class EventFinder:
             return None
         scored = []
         for event in self.events:
-            if not (event.start_date and event.start_date - SLACK <= said_on <= event.period_end + SLACK):
+            if not (
+                event.start_date and event.start_date - SLACK <= said_on <= event.period_end + SLACK
+            ):
                 continue
             participants = {actor.slug for actor in event.participants.all()}
             if speaker not in participants:

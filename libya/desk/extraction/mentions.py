@@ -4,10 +4,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from libya.desk import ingest
 from libya.desk.extraction.types import ActorRef, Mention
-from libya.desk.ingest import MAX_ALIAS_WORDS, aliases_in
 from libya.desk.models import Alias
 
+CHUNK_CHARS = 4000
 # The same words desk_fold (migration 0001) keeps: runs of letters and digits.
 WORD = re.compile(r"[^\W_]+")
 
@@ -87,12 +88,12 @@ def words(body: str) -> list[Word]:
 
 def find_mentions(body: str) -> list[Mention]:
     """Known aliases and metonymies, overlaps resolved to the longest ("RT France" is RT)."""
-    tokens = words(body)
+    runs = _word_runs(words(body))
     known = _alias_table(body, extra=set(CAPITALS.values()) | set(PEOPLES.values()))
-    candidates = _runs(tokens, known, known_alias=True)
+    candidates = _runs(runs, known, known_alias=True)
     for table in (CAPITALS, PEOPLES):
         names = {fold(name): known.get(fold(target)) for name, target in table.items()}
-        found = _runs(tokens, {k: v for k, v in names.items() if v}, known_alias=False)
+        found = _runs(runs, {k: v for k, v in names.items() if v}, known_alias=False)
         # Capitals are proper names: "paris" in lower case is not Paris.
         candidates += [m for m in found if table is PEOPLES or body[m.start].isupper()]
     return _longest_first(candidates)
@@ -100,28 +101,55 @@ def find_mentions(body: str) -> list[Mention]:
 
 def _alias_table(body: str, extra: set[str]) -> dict[str, tuple[ActorRef, str]]:
     """Folded alias -> (actor, kind), for the aliases in the body and the states named in extra."""
+    columns = ("folded", "actor__slug", "actor__name", "actor__kind")
+    rows = []
+    for chunk in _chunks(body):
+        rows += ingest.aliases_in(chunk).order_by("actor_id").values_list(*columns)
     folded_extra = [fold(name) for name in extra]
-    rows = aliases_in(body).values_list("folded", "actor__slug", "actor__name", "actor__kind")
-    wanted = Alias.objects.filter(folded__in=folded_extra).values_list(
-        "folded", "actor__slug", "actor__name", "actor__kind"
-    )
+    rows += Alias.objects.filter(folded__in=folded_extra).order_by("actor_id").values_list(*columns)
     table = {}
-    for folded, slug, name, kind in [*rows.order_by("actor_id"), *wanted.order_by("actor_id")]:
+    for folded, slug, name, kind in rows:
         table.setdefault(folded, (ActorRef(slug, name), kind))
     return table
 
 
-def _runs(tokens: list[Word], table: dict, known_alias: bool) -> list[Mention]:
+def _chunks(body: str) -> list[str]:
+    """The body in pieces of about CHUNK_CHARS, cut at line breaks (else at spaces).
+
+    The word-run query slices an array of the text's words once per run, which
+    grows with the square of the text's length: a long body is asked piece by
+    piece. No alias spans a paragraph, so nothing is lost at a line break.
+    """
+    pieces, at = [], 0
+    while at < len(body):
+        end = min(at + CHUNK_CHARS, len(body))
+        if end < len(body):
+            cut = body.rfind("\n", at, end)
+            end = cut if cut > at else max(body.rfind(" ", at, end), at + CHUNK_CHARS)
+        pieces.append(body[at:end])
+        at = end
+    return pieces
+
+
+def _word_runs(tokens: list[Word]) -> list[tuple[str, int, int]]:
+    """Every run of 1 to MAX_ALIAS_WORDS consecutive words: (folded, start, end)."""
+    runs = []
+    for i, first in enumerate(tokens):
+        key = first.folded
+        runs.append((key, first.start, first.end))
+        for last in tokens[i + 1 : i + ingest.MAX_ALIAS_WORDS]:
+            key = f"{key} {last.folded}"
+            runs.append((key, first.start, last.end))
+    return runs
+
+
+def _runs(runs: list[tuple[str, int, int]], table: dict, known_alias: bool) -> list[Mention]:
     found = []
-    for i in range(len(tokens)):
-        for n in range(1, MAX_ALIAS_WORDS + 1):
-            if i + n > len(tokens):
-                break
-            key = " ".join(t.folded for t in tokens[i : i + n])
-            hit = table.get(key)
-            if hit is not None and len(key) >= 2:
-                actor, kind = hit
-                found.append(Mention(tokens[i].start, tokens[i + n - 1].end, actor, kind, known_alias))
+    for key, start, end in runs:
+        hit = table.get(key)
+        if hit is not None and len(key) >= 2:
+            actor, kind = hit
+            found.append(Mention(start, end, actor, kind, known_alias))
     return found
 
 
@@ -132,8 +160,3 @@ def _longest_first(candidates: list[Mention]) -> list[Mention]:
         if all(mention.end <= k.start or k.end <= mention.start for k in kept):
             kept.append(mention)
     return sorted(kept, key=lambda m: m.start)
-
-
-def mention_in(mentions: list[Mention], start: int, end: int) -> list[Mention]:
-    """The mentions lying inside [start, end)."""
-    return [m for m in mentions if start <= m.start and m.end <= end]

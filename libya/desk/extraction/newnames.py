@@ -38,7 +38,7 @@ def name_proposals(article) -> list[Proposal]:
 
 def _acts(article, at: int) -> bool:
     """A capital used as an actor: a subject, or the source of "selon"."""
-    token = article.doc[article._token_index(at)]
+    token = article.doc[article.token_index(at)]
     if token.dep_.startswith("nsubj"):
         return True
     return any(words.is_source_marker(c) for c in token.children)
@@ -75,7 +75,7 @@ def _for_entity(article, entity, seen: set) -> Proposal | None:
 
 
 def _longer_spelling(article, entity, inside, seen: set) -> Proposal | None:
-    """"Fayez el-Serraj" around the known "Serraj": a new spelling of the same person."""
+    """ "Fayez el-Serraj" around the known "Serraj": a new spelling of the same person."""
     name = clean_name(entity.text)
     mention = inside[0]
     if (
@@ -97,7 +97,7 @@ def _longer_spelling(article, entity, inside, seen: set) -> Proposal | None:
 
 
 def _already_named(name: str, seen: set) -> bool:
-    """"Mismari" after "Ahmed al-Mismari": the same person, proposed once."""
+    """ "Mismari" after "Ahmed al-Mismari": the same person, proposed once."""
     folded = fold(name)
     names = [key[1] for key in seen if key[0] == "actor"]
     return any(folded == other or f" {folded}" in f" {other}" for other in names)

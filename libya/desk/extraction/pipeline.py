@@ -1,156 +1,23 @@
 """``extract``: the whole first pass over one article body."""
 
-import bisect
 from dataclasses import replace
 from datetime import date
 
 from libya.desk.extraction import dates as datefind
-from libya.desk.extraction import language, mentions, nlp, quotes, reported, vocabulary
-from libya.desk.extraction.actors import Resolver, clean_name
+from libya.desk.extraction import language, reported
+from libya.desk.extraction.article import Article
 from libya.desk.extraction.events import EventFinder
 from libya.desk.extraction.newnames import name_proposals
 from libya.desk.extraction.speakers import Speakers
-from libya.desk.extraction.types import ActorRef, Extraction, Mention, Proposal
-from libya.desk.models import Actor, DatePrecision
+from libya.desk.extraction.types import Extraction, Proposal
+from libya.desk.models import DatePrecision
 
 MAX_BODY_CHARS = 100_000
 
 
-class Article:
-    """One body, its parse and its mentions: what every rule consults."""
-
-    def __init__(self, body: str, published: date | None, precision: str) -> None:
-        self.body, self.published, self.precision = body, published, precision
-        self.doc = nlp.pipeline()(body)
-        self.mentions = mentions.find_mentions(body)
-        self.quotes, self.unclosed = quotes.find_quotes(body)
-        self.resolver = Resolver()
-        self._starts = [m.start for m in self.mentions]
-        self._entities = {e.start: e for e in self.doc.ents}
-        self.persons = self._persons()
-        self.mentions = sorted(self.mentions + self._derived_mentions(), key=lambda m: m.start)
-        self._starts = [m.start for m in self.mentions]
-        self.said_by: dict[str, tuple[date | None, str | None]] = {}
-
-    def mention_covering(self, start: int, end: int) -> Mention | None:
-        at = bisect.bisect_right(self._starts, start) - 1
-        if at >= 0 and self.mentions[at].end >= end:
-            return self.mentions[at]
-        return None
-
-    def mentions_between(self, start: int, end: int) -> list[Mention]:
-        return mentions.mention_in(self.mentions, start, end)
-
-    def entity_covering(self, token):
-        return next((e for e in self.doc.ents if e.start <= token.i < e.end), None)
-
-    def actor_for_entity(self, entity) -> ActorRef:
-        inside = self.mentions_between(entity.start_char, entity.end_char)
-        if inside:
-            return inside[0].actor
-        kind = Actor.Kind.PERSON if entity.label_ == "PER" else None
-        return self.resolver.resolve(entity.text, kind)[0]
-
-    def in_quote(self, at: int) -> bool:
-        return any(q.open_at <= at <= q.close_at for q in self.quotes)
-
-    def _persons(self) -> list[tuple[int, ActorRef]]:
-        """People named outside quotations, in order: desk persons and the NER's."""
-        found = [
-            (m.start, m.actor, m.end)
-            for m in self.mentions
-            if m.actor_kind == Actor.Kind.PERSON and not self.in_quote(m.start)
-        ]
-        for entity in self.doc.ents:
-            if entity.label_ != "PER" or self.in_quote(entity.start_char):
-                continue
-            if any(s < entity.end_char and entity.start_char < e for s, _, e in found):
-                continue
-            name = clean_name(entity.text)
-            if name[:1].isupper() and len(name) > 2:
-                actor = self.resolver.resolve(name, Actor.Kind.PERSON)[0]
-                found.append((entity.start_char, actor, entity.end_char))
-        ordered = sorted(found, key=lambda p: p[0])
-        subjects = self._subject_phrases()
-        self.subject_persons = [
-            (start, actor)
-            for start, actor, _ in ordered
-            if any(s <= start < e for s, e in subjects)
-        ]
-        return [(start, actor) for start, actor, _ in ordered]
-
-    def _subject_phrases(self) -> list[tuple[int, int]]:
-        """Where the subjects are, appositions included ("Le porte-parole, Dmitri Peskov, a")."""
-        phrases = []
-        for token in self.doc:
-            if token.dep_.startswith("nsubj"):
-                kept = [token] + [
-                    t
-                    for c in token.children
-                    if c.dep_ not in ("acl:relcl", "acl", "punct")
-                    for t in c.subtree
-                ]
-                phrases.append((min(t.idx for t in kept), max(t.idx + len(t) for t in kept)))
-        return phrases
-
-    def _derived_mentions(self) -> list[Mention]:
-        """Actors named through others: "les forces de Haftar", "le Parlement … à Tobrouk"."""
-        derived, seats = [], {}
-        for token in self.doc:
-            lower = token.lower_
-            if lower in vocabulary.FORCES_NOUNS:
-                subtree = list(token.subtree)
-                named = self.persons_between(subtree[0].idx, subtree[-1].idx + len(subtree[-1].text))
-                group = self.resolver.led_group(named[0][1].slug) if named and named[0][1].slug else None
-                if group is not None:
-                    derived.append(Mention(token.idx, token.idx + len(token.text), group, "armed_group", False))
-            elif lower in vocabulary.SEATED_BODIES:
-                for place in self._places_of(token):
-                    seats.setdefault(f"{token.text} de {place}", token)
-        found = self.resolver.by_alias(list(seats)) if seats else {}
-        for name, token in seats.items():
-            hit = found.get(mentions.fold(name))
-            if hit is not None:
-                derived.append(Mention(token.idx, token.idx + len(token.text), hit[0], hit[1], False))
-        return [m for m in derived if self.mention_covering(m.start, m.end) is None]
-
-    def _places_of(self, token) -> set[str]:
-        """Places named in the phrase of a body or of the body it is coordinated with."""
-        heads = {token, token.head} if token.dep_ == "conj" else {token}
-        heads |= {c for c in token.children if c.dep_ == "conj"}
-        return {
-            t.text
-            for head in heads
-            for t in head.subtree
-            if t.pos_ == "PROPN" and t.text[:1].isupper()
-        }
-
-    def dates_a_verb(self, found) -> bool:
-        """"a reçu hier": the date is when something was done, not part of a noun phrase."""
-        first, last = self._token_index(found.start), self._token_index(found.end - 1)
-        span = range(first, last + 1)
-        return any(
-            self.doc[i].head.i not in span and self.doc[i].head.pos_ in ("VERB", "AUX")
-            for i in span
-        )
-
-    def persons_between(self, start: int, end: int) -> list[tuple[int, ActorRef]]:
-        return [p for p in self.persons if start <= p[0] < end]
-
-    def last_person_before(self, at: int) -> ActorRef | None:
-        earlier = [actor for pos, actor in self.persons if pos < at]
-        return earlier[-1] if earlier else None
-
-    def sentence_at(self, at: int):
-        token = self.doc[max(0, self._token_index(at))]
-        return token.sent
-
-    def _token_index(self, at: int) -> int:
-        starts = [t.idx for t in self.doc]
-        return bisect.bisect_right(starts, at) - 1
-
-
-def extract(body: str, published: date | None = None, published_precision: str = "day") -> Extraction:
+def extract(
+    body: str, published: date | None = None, published_precision: str = "day"
+) -> Extraction:
     """Proposals for one article body; reads actors, aliases and events, writes nothing."""
     messages = []
     if not body or not body.strip():
@@ -168,7 +35,9 @@ def extract(body: str, published: date | None = None, published_precision: str =
     own = _own_date(article)
     if own is not None:
         proposals.append(own)
-    return Extraction(sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions)
+    return Extraction(
+        sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions
+    )
 
 
 def _claims(article: Article) -> list[Proposal]:
@@ -176,8 +45,8 @@ def _claims(article: Article) -> list[Proposal]:
     found = []
     for sentence in article.doc.sents:
         candidates = []
-        for quote in article.quotes:
-            if sentence.start_char <= quote.open_at < sentence.end_char:
+        for quote in article.quotes_between(sentence.start_char, sentence.end_char):
+            if sentence.start_char <= quote.open_at:
                 candidates.append((quote.open_at, "quote", quote))
         for report in reported.find_reports(sentence):
             candidates.append((report.start, "report", report))
@@ -212,9 +81,7 @@ def _quote(article, speakers, quote, sentence) -> Proposal:
 
 
 def _report(article, speakers, report, sentence, found) -> Proposal | None:
-    if report.end <= report.start or any(
-        q.open_at < report.end and report.start - 2 <= q.close_at for q in article.quotes
-    ):
+    if report.end <= report.start or article.quotes_between(report.start - 2, report.end):
         return None  # the quotation it touches carries the statement
     if any(p.start < report.end and report.start < p.end for p in found):
         return None
@@ -251,10 +118,13 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
     key = (speaker.slug or speaker.name) if speaker else None
     found = datefind.find_dates(text, article.published, article.precision)
     paragraph = max(article.body.rfind("\n", 0, start), 0)
-    before = _blank(article.body, paragraph, start, [(q.open_at, q.close_at) for q in article.quotes])
+    inside = [(q.open_at, q.close_at) for q in article.quotes_between(paragraph, start)]
+    before = _blank(article.body, paragraph, start, inside)
     earlier = [
         found_date
-        for found_date in datefind.find_dates(before, article.published, article.precision, paragraph)
+        for found_date in datefind.find_dates(
+            before, article.published, article.precision, paragraph
+        )
         if scene and article.dates_a_verb(found_date)
     ]
     if found:
@@ -292,9 +162,7 @@ def _events(claims: list[Proposal], article: Article) -> list[Proposal]:
         claims[index] = _with_event(claim, slug)
         if slug not in seen:
             seen.add(slug)
-            proposals.append(
-                Proposal("event", claim.start, claim.end, claim.text, 0.5, event=slug)
-            )
+            proposals.append(Proposal("event", claim.start, claim.end, claim.text, 0.5, event=slug))
     return proposals
 
 

@@ -51,7 +51,9 @@ def _complement(verb):
     for child in verb.children:
         if child.dep_ not in COMPLEMENT or child.idx < verb.idx:
             continue
-        marks = [t for t in child.children if t.dep_ == "mark" and t.lower_ in ("que", "qu'", "qu’")]
+        marks = [
+            t for t in child.children if t.dep_ == "mark" and t.lower_ in ("que", "qu'", "qu’")
+        ]
         if marks:
             return child
         if child.dep_ == "xcomp" and _infinitive(child):
@@ -62,7 +64,7 @@ def _complement(verb):
 
 
 def _infinitive(token) -> bool:
-    """"avoir eu" is an infinitive too: its auxiliary carries the form."""
+    """ "avoir eu" is an infinitive too: its auxiliary carries the form."""
     forms = [token, *(c for c in token.children if c.dep_.startswith("aux"))]
     return any("Inf" in t.morph.get("VerbForm") for t in forms)
 
@@ -87,14 +89,14 @@ def _subject(verb):
 
 
 def _phrase_head(token):
-    """"Les forces de Haftar" for "Haftar": climb to the head of the noun phrase."""
+    """ "Les forces de Haftar" for "Haftar": climb to the head of the noun phrase."""
     while token.dep_ in ("flat:name", "nmod", "appos") and token.head.i < token.i:
         token = token.head
     return token
 
 
 def _with_source(token, sentence) -> Report | None:
-    """"Selon X, …" opens the statement; "…, selon X" and "…, comme l'a dit X" close it."""
+    """ "Selon X, …" opens the statement; "…, selon X" and "…, comme l'a dit X" close it."""
     lower = token.lower_
     if words.is_source_marker(token):
         head = words.source_head(token)
@@ -107,8 +109,8 @@ def _with_source(token, sentence) -> Report | None:
             for t in sentence
             if t.idx >= end_of_source and t.pos_ in ("VERB", "AUX") and not t.dep_.startswith("acl")
         ]
-        if rest and token.i - sentence.start <= 2 or rest and _comma_before(token):
-            content_start = _skip(sentence.doc.text, end_of_source, sent_end)
+        if (rest and token.i - sentence.start <= 2) or (rest and _comma_before(token)):
+            content_start = _skip(sentence, end_of_source, sent_end)
             return Report(content_start, sent_end, head, content_start, sent_end, "source")
         content_end = _trim_end(sentence, token.idx)
         return Report(sent_start, content_end, head, sent_start, content_end, "source")
@@ -128,7 +130,10 @@ def _with_source(token, sentence) -> Report | None:
 
 def _phrase_start(head) -> int:
     kept = [head] + [
-        t for c in head.children if c.idx < head.idx and c.dep_ not in ("punct", "cc") for t in c.subtree
+        t
+        for c in head.children
+        if c.idx < head.idx and c.dep_ not in ("punct", "cc")
+        for t in c.subtree
     ]
     return min(t.idx for t in kept)
 
@@ -150,14 +155,15 @@ def _bounds(token) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
-def _skip(text: str, start: int, end: int) -> int:
-    while start < end and text[start] in TRIM:
+def _skip(sentence, start: int, end: int) -> int:
+    text, offset = sentence.text, sentence.start_char
+    while start < end and text[start - offset] in TRIM:
         start += 1
     return start
 
 
 def _trim_end(sentence, end: int) -> int:
-    text = sentence.doc.text
-    while end > sentence.start_char and text[end - 1] in TRIM:
+    text, offset = sentence.text, sentence.start_char  # Doc.text would rebuild the whole body
+    while end > offset and text[end - 1 - offset] in TRIM:
         end -= 1
     return end

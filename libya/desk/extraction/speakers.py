@@ -6,7 +6,9 @@ from libya.desk.extraction import vocabulary as words
 from libya.desk.extraction.types import ActorRef
 
 # Between a title and a name, these start a new phrase: the name is not in apposition.
-NEW_ADJUNCT = re.compile(r"\b(?:avant|après|avec|lors|pendant|selon|contre|devant|dans|sur)\b|[.;:]", re.I)
+NEW_ADJUNCT = re.compile(
+    r"\b(?:avant|après|avec|lors|pendant|selon|contre|devant|dans|sur)\b|[.;:]", re.I
+)
 # "», a-t-il ajouté", "», estime-t-elle": the subject is the inverted pronoun.
 INVERTED_PRONOUN = re.compile(r"\s*,?\s*[^\W\d_]+(?:-t)?-(?P<pronoun>ils?|elles?)\b")
 INSTITUTIONS = {"ministère", "gouvernement", "parlement", "présidence", "conseil", "armée"}
@@ -49,7 +51,9 @@ class Speakers:
         if entity is not None:
             return art.actor_for_entity(entity), 0.85
         if head.pos_ == "PROPN":
-            name = " ".join(t.text for t in [head, *[c for c in head.children if c.dep_ == "flat:name"]])
+            name = " ".join(
+                t.text for t in [head, *[c for c in head.children if c.dep_ == "flat:name"]]
+            )
             return art.resolver.resolve(name)[0], 0.8
         if head.lemma_ in words.FORCES_NOUNS or lower in words.FORCES_NOUNS:
             led = self.led_by(start, end)
@@ -68,7 +72,7 @@ class Speakers:
         return None, 0.0
 
     def titled(self, head, end: int, at: int) -> tuple[ActorRef | None, float]:
-        """"Le porte-parole, Dmitri Peskov": the name in apposition; alone, the last person."""
+        """ "Le porte-parole, Dmitri Peskov": the name in apposition; alone, the last person."""
         sentence = head.sent
         stop = next(
             (t.idx for t in sentence if t.idx >= end and t.pos_ == "VERB" and t.dep_ != "acl"),
@@ -99,7 +103,7 @@ class Speakers:
         return latest[1] if latest else self.article.last_person_before(at)
 
     def led_by(self, start: int, end: int) -> ActorRef | None:
-        """"Les forces de Haftar": the armed group the named person leads, if the desk knows it."""
+        """ "Les forces de Haftar": the armed group the named person leads, if the desk knows it."""
         persons = [p for p in self.article.persons_between(start, end) if p[1].slug]
         return self.article.resolver.led_group(persons[0][1].slug) if persons else None
 
@@ -118,7 +122,7 @@ class Speakers:
 
     def _incise(self, quote, sentence):
         doc = sentence.doc
-        first = self.article._token_index(quote.close_at) + 1
+        first = self.article.token_index(quote.close_at) + 1
         inverted = INVERTED_PRONOUN.match(self.article.body, quote.close_at + 1)
         if inverted and any(words.is_saying(t) for t in doc[first : first + 5]):
             return self.antecedent(quote.close_at, inverted["pronoun"]), 0.8
@@ -159,7 +163,7 @@ class Speakers:
         tokens = list(sentence) + ([] if closing == sentence else list(closing))
         paragraph_end = self.article.body.find("\n", quote.close_at)
         for token in tokens:
-            if paragraph_end != -1 and token.idx > paragraph_end or self._inside(token, quote):
+            if (paragraph_end != -1 and token.idx > paragraph_end) or self._inside(token, quote):
                 continue
             if words.is_source_marker(token):
                 head = words.source_head(token)
@@ -169,7 +173,9 @@ class Speakers:
 
     def _continued(self, quote, sentence):
         """« A », a lancé X, « B »: B is X's too."""
-        before = [q for q in self.article.quotes if q.close_at < quote.open_at]
+        before = [
+            q for q in self.article.quotes_between(quote.open_at - 120, quote.open_at) if q != quote
+        ]
         if not before or not self.quoted:
             return None
         between = self.article.body[before[-1].close_at + 1 : quote.open_at]
@@ -178,9 +184,7 @@ class Speakers:
         return None
 
     def _governing_verb(self, quote, sentence):
-        roots = [
-            t for t in sentence if self._inside(t, quote) and not self._inside(t.head, quote)
-        ]
+        roots = [t for t in sentence if self._inside(t, quote) and not self._inside(t.head, quote)]
         for root in roots[:1]:
             node = root.head
             for _ in range(6):

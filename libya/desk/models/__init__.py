@@ -6,6 +6,7 @@ from libya.desk.models.claims import Claim, ClaimLink
 from libya.desk.models.common import DatePrecision, Deletion
 from libya.desk.models.events import Event, Participation
 from libya.desk.models.jobs import JobError
+from libya.desk.models.keys import DeskAPIKey, IdempotentRequest
 from libya.desk.models.suggestions import Suggestion
 
 __all__ = [
@@ -17,7 +18,9 @@ __all__ = [
     "ClaimLink",
     "DatePrecision",
     "Deletion",
+    "DeskAPIKey",
     "Event",
+    "IdempotentRequest",
     "JobError",
     "Participation",
     "Suggestion",

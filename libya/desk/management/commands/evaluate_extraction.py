@@ -25,7 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, output, texts, **options):
         corpus = evaluation.evaluate(evaluation.corpus_cases())
         own = evaluation.evaluate(evaluation.own_cases(texts))
-        for title, results in (("corpus", corpus), ("own texts", own)):
+        held_out = [r for r in own if r[0].held_out]
+        for title, results in (("corpus", corpus), ("own texts", own), ("held out", held_out)):
             self.stdout.write(f"{title}:")
             for key, tally in evaluation.totals(results).items():
                 rate = "n/a" if tally.rate is None else f"{tally.rate:.3f}"
