@@ -114,12 +114,15 @@ def compose() -> dict:
 
 
 class TestComposeFile:
-    def test_declares_db_and_web(self, compose):
+    def test_declares_db_web_and_worker(self, compose):
         # The default profile; the `scale` profile's services: tests/scale/test_compose.py.
         default = {
             name for name, service in compose["services"].items() if "profiles" not in service
         }
-        assert default == {"db", "web"}
+        assert default == {"db", "web", "worker"}
+        worker = compose["services"]["worker"]
+        assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+        assert worker["depends_on"]["web"]["condition"] == "service_healthy"
 
     def test_db_is_official_postgres_with_named_volume_and_healthcheck(self, compose):
         db = compose["services"]["db"]

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from libya.desk.models import Actor, Deletion, Suggestion
+from libya.desk.models import Actor, Deletion, JobError, Suggestion
 from tests.factories import (
     ActorFactory,
     AffiliationFactory,
@@ -21,9 +21,10 @@ DESK_MODELS = sorted(
     key=lambda model: model._meta.model_name,
 )
 PAGES = ["changelist", "search", "add", "change", "delete"]
-# The deletion log is written by triggers, suggestions by the extractor: editors may
-# read them (and decide suggestions), nobody adds or deletes them.
+# The deletion log is written by triggers, suggestions by the extractor, job errors by
+# the workers: editors may read them (and decide suggestions), nobody adds or deletes them.
 READ_ONLY = {(Deletion, "add"), (Deletion, "delete"), (Suggestion, "add"), (Suggestion, "delete")}
+READ_ONLY |= {(JobError, "add"), (JobError, "delete")}
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def one_of_each(db) -> dict:
         AffiliationFactory(),
         Deletion.objects.filter(key=gone.slug).get(),
         SuggestionFactory(),
+        JobError.objects.create(job_id=1, task_name="desk.enrich_article", attempt=1, error="x"),
     ]
     return {type(row): row for row in rows}
 

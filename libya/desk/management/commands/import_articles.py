@@ -4,6 +4,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pghistory
+import psycopg
 from django.core.management.base import CommandError
 from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
@@ -35,7 +36,8 @@ class Command(TrackedCommand):
                 report = bulk.import_paths(paths, batch_size=batch_size, progress=bar.update)
         except ingest.SourceError as exc:
             raise CommandError(str(exc)) from exc
-        except (OperationalError, InterfaceError) as exc:
+        # COPY goes through psycopg's own cursor, whose errors Django does not wrap.
+        except (OperationalError, InterfaceError, psycopg.OperationalError) as exc:
             raise CommandError(
                 f"The database became unreachable after {bar.n:,} records ({exc}). "
                 "Every batch before the fault is stored; run the same command again "
