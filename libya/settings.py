@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "libya.desk.api.schema.list_rows_have_no_required_property",
         "libya.desk.api.schema.query_strings_are_nul_free",
+        "libya.desk.api.schema.creations_link_to_their_record",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

@@ -93,6 +93,50 @@ def list_rows_have_no_required_property(result: dict, **kwargs) -> dict:
     return result
 
 
+# What a link from a POST's 201 carries to each operation on the new record.
+FOLLOW_UPS = {"get": "Read", "patch": "Change", "delete": "Delete"}
+
+
+def creations_link_to_their_record(result: dict, **kwargs) -> dict:
+    """Postprocessing hook: each POST's 201 links to the GET, PATCH and DELETE of its record.
+
+    The record's key comes from the body (`slug`, or `id` where the URL takes one) and
+    If-Match from the ETag header, so that clients, and the stateful phase of the
+    schema fuzzing, can follow a creation to the changes it allows.
+    """
+    paths = result["paths"]
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        for detail_path, detail in paths.items():
+            lookup = _detail_lookup(path, detail_path)
+            if lookup is None:
+                continue
+            links = created.setdefault("links", {})
+            for method, verb in FOLLOW_UPS.items():
+                if method not in detail:
+                    continue
+                parameters = {f"path.{lookup}": f"$response.body#/{lookup}"}
+                if method != "get":
+                    parameters["header.If-Match"] = "$response.header.ETag"
+                links[f"{verb}Created"] = {
+                    "operationId": detail[method]["operationId"],
+                    "parameters": parameters,
+                    "description": f"{method.upper()} the record this request created.",
+                }
+    return result
+
+
+def _detail_lookup(collection: str, path: str) -> str | None:
+    """`slug` for `/api/v1/actors/{slug}/` under `/api/v1/actors/`, else None."""
+    rest = path.removeprefix(collection)
+    if rest == path or not (rest.startswith("{") and rest.endswith("}/")):
+        return None
+    name = rest[1:-2]
+    return name if "/" not in name and "{" not in name else None
+
+
 class DeskAutoSchema(AutoSchema):
     """AutoSchema that declares the JSON error bodies and the CSV alternative of list bodies."""
 
