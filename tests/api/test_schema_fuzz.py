@@ -43,6 +43,29 @@ CONFIG = {
     "checks": {"enabled": True},
     "generation": {"mode": "all", "allow-x00": True},
     "phases": {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
+    # A schema-valid write may still be refused by what no schema states: a slug that
+    # names no record (400), a span beyond the article's body (400), a stale or made-up
+    # If-Match (412), a reused Idempotency-Key (422). Reads keep the default statuses.
+    "operations": [
+        {
+            "include-method": ["POST", "PATCH", "DELETE"],
+            "checks": {
+                "positive_data_acceptance": {
+                    "expected-statuses": [
+                        "2xx",
+                        "400",
+                        "401",
+                        "403",
+                        "404",
+                        "409",
+                        "412",
+                        "422",
+                        "428",
+                    ]
+                }
+            },
+        }
+    ],
 }
 
 

@@ -3,6 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from libya.desk.api.serializers import ErrorSerializer
 
@@ -153,6 +154,14 @@ class DeskAutoSchema(AutoSchema):
             view = self.view
             return getattr(view, "detail_serializer_class", None) or view.input_serializer_class
         return super().get_response_serializers()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # What a write sends: a text field that may not be blank says so (minLength).
+        writable = self.writes() and not field.read_only and not field.allow_null
+        if writable and isinstance(field, serializers.CharField) and not field.allow_blank:
+            schema.setdefault("minLength", 1)
+        return schema
 
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())

@@ -177,6 +177,7 @@ class WritableMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def write(self, request: Request, instance) -> Response:
+        reject_unstorable_text(request.data)
         serializer = self.input_serializer_class(
             instance, data=request.data, partial=instance is not None, context={"request": request}
         )
@@ -220,6 +221,43 @@ class WritableMixin:
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = body_etag(response.data, response.data.get("version"))
         return response
+
+
+def reject_unstorable_text(data) -> None:
+    """Refuse text PostgreSQL cannot store (NUL, lone surrogates) by the field it is in.
+
+    Serializer fields catch NUL in the strings they keep, but not in a slug they look up
+    nor a lone surrogate (valid JSON, not UTF-8): those would fail in the database.
+    """
+    if not isinstance(data, dict):
+        return  # the serializer names the wrong shape
+    bad = sorted(
+        _printable(str(name))
+        for name, value in data.items()
+        if not _storable(name) or not _storable(value)
+    )
+    if bad:
+        raise exceptions.ValidationError(
+            {name: ["NUL characters and lone surrogates are not allowed."] for name in bad}
+        )
+
+
+def _printable(name: str) -> str:
+    # A lone surrogate cannot be rendered in the JSON answer either.
+    return name.encode("utf-8", "backslashreplace").decode()
+
+
+def _storable(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" not in value and not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def protected_message(error: ProtectedError) -> str:
