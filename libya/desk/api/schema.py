@@ -23,6 +23,7 @@ WRITE_ERRORS = {
     "401": "No API key, or an unknown, revoked or expired one.",
     "403": "The key's user may not make this change (only Editors write).",
     "409": "The change conflicts with other records (a duplicate, or rows that refer to it).",
+    "413": "The body is larger than the server accepts (2.5 MB).",
     "412": "If-Match names a version that is no longer current: GET the record and retry.",
     "422": "This Idempotency-Key was already used for a different request.",
     "428": "If-Match is required: send the ETag of the version you change.",
@@ -158,7 +159,7 @@ class DeskAutoSchema(AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         # What a write sends: a text field that may not be blank says so (minLength).
-        writable = self.writes() and not field.read_only and not field.allow_null
+        writable = self.writes() and direction == "request" and not field.read_only
         if writable and isinstance(field, serializers.CharField) and not field.allow_blank:
             schema.setdefault("minLength", 1)
         return schema

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pghistory
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from rest_framework import exceptions, status
@@ -140,6 +141,26 @@ def _lock(user_id: int, key: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id - 2**63])
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
+def check_body_size(request: Request) -> None:
+    """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE before reading it.
+
+    Django enforces that limit only when ``request.body`` is read; DRF's parsers read
+    the stream instead, so a JSON body of any size would otherwise be parsed whole.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    if limit is not None and size > limit:
+        raise BodyTooLarge(f"The body is {size} bytes; at most {limit} are accepted.")
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The change conflicts with other records."
@@ -155,6 +176,10 @@ class WritableMixin:
 
     input_serializer_class: type
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         return idempotent(request, lambda: self.write(request, None))
