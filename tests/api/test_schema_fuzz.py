@@ -38,6 +38,9 @@ BOUNDED = 40
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES") or BOUNDED)
 FIGURE = "fuzz-bounded" if MAX_EXAMPLES == BOUNDED else "fuzz"
 SEED = 20200113
+ACCEPTED_WRITE = ["2xx", "400", "401", "403", "404", "409", "412", "422", "428"]
+REJECTED_WRITE = ["400", "401", "403", "404", "406", "412", "413", "415", "422", "428"]
+MISSING_IF_MATCH = ["400", "401", "403", "406", "415", "422", "428"]
 CONFIG = {
     "seed": SEED,
     "checks": {"enabled": True},
@@ -45,24 +48,16 @@ CONFIG = {
     "phases": {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
     # A schema-valid write may still be refused by what no schema states: a slug that
     # names no record (400), a span beyond the article's body (400), a stale or made-up
-    # If-Match (412), a reused Idempotency-Key (422). Reads keep the default statuses.
+    # If-Match (412), a reused Idempotency-Key (422). A change without If-Match is
+    # answered 428 (RFC 6585), and the precondition is checked before the body, so an
+    # invalid body with a made-up If-Match gets 412. Reads keep the default statuses.
     "operations": [
         {
             "include-method": ["POST", "PATCH", "DELETE"],
             "checks": {
-                "positive_data_acceptance": {
-                    "expected-statuses": [
-                        "2xx",
-                        "400",
-                        "401",
-                        "403",
-                        "404",
-                        "409",
-                        "412",
-                        "422",
-                        "428",
-                    ]
-                }
+                "positive_data_acceptance": {"expected-statuses": ACCEPTED_WRITE},
+                "negative_data_rejection": {"expected-statuses": REJECTED_WRITE},
+                "missing_required_header": {"expected-statuses": MISSING_IF_MATCH},
             },
         }
     ],
