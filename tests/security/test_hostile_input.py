@@ -255,7 +255,7 @@ HOSTILE_WRITES = [
         (f"span {start}..{end}", "POST", "/api/v1/claims/", span, "span_start")
         for start, end in [(-1, 5), (0, 10**9), (50, 10), (10**20, 10**20 + 1)]
         for span in [
-            {"article": ARTICLE, "kind": "statement", "span_start": start, "span_end": end}
+            {"article": ARTICLE, "kind": "direct_quote", "span_start": start, "span_end": end}
         ]
     ],
     ("NUL in a quote", "POST", "/api/v1/claims/", {"article": ARTICLE, "quote": "\x00"}, "quote"),

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from libya.desk.api import backends, filters
 from libya.desk.api import inputs as i
 from libya.desk.api import serializers as s
-from libya.desk.api.pagination import KeysetPagination, OffsetPagination
+from libya.desk.api.pagination import KeysetPagination, OffsetPagination, positive_int
 from libya.desk.api.renderers import CSVRenderer, FastJSONRenderer, csv_lines
 from libya.desk.api.rows import plan
 from libya.desk.api.schema import DeskAutoSchema
@@ -157,6 +157,8 @@ class CSVMixin:
 
     def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
         if request.accepted_renderer.format == "csv":
+            # CSV has no pages, but a page_size it ignores must still be a valid one.
+            positive_int(request, "page_size", 1)
             return self.stream_csv(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
 
