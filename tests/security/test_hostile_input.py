@@ -252,10 +252,20 @@ HOSTILE_WRITES = [
     ("id out of range", "POST", "/api/v1/claim-links/", {"claim": 10**30, "other": 1}, "claim"),
     ("unknown article", "POST", "/api/v1/claims/", {"article": "nope", "quote": "x"}, "article"),
     *[
-        (f"span {start}..{end}", "POST", "/api/v1/claims/", span, "span_start")
-        for start, end in [(-1, 5), (0, 10**9), (50, 10), (10**20, 10**20 + 1)]
+        (f"span {start}..{end}", "POST", "/api/v1/claims/", span, at_fault)
+        for start, end, at_fault in [
+            (-1, 5, "span_start"),
+            (0, 10**9, "span_end"),  # beyond the article's body
+            (50, 10, "span_end"),  # ends before it starts
+            (10**20, 10**20 + 1, "span_start"),
+        ]
         for span in [
-            {"article": ARTICLE, "kind": "direct_quote", "span_start": start, "span_end": end}
+            {
+                "article": ARTICLE,
+                "kind": "publisher_assertion",
+                "span_start": start,
+                "span_end": end,
+            }
         ]
     ],
     ("NUL in a quote", "POST", "/api/v1/claims/", {"article": ARTICLE, "quote": "\x00"}, "quote"),
