@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "libya.desk.api.schema.list_rows_have_no_required_property",
         "libya.desk.api.schema.query_strings_are_nul_free",
         "libya.desk.api.examples.examples_into_descriptions",
+        "libya.desk.api.schema.creations_link_to_their_record",
     ],
     # Referenced by the paginated list schema (api/pagination.py), defined here.
     "APPEND_COMPONENTS": {

@@ -11,12 +11,14 @@ from collections import Counter
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.test.client import MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from scoreboard import record
 
-from libya.desk.models import Actor
+from libya.desk.models import Actor, DeskAPIKey
+from tests.factories import UserFactory
 
 HOSTILE = [
     "\x00",
@@ -218,3 +220,98 @@ def answers_as_expected(url: str, response) -> bool:
     if url.startswith("/api/"):
         return response["Content-Type"] == "application/json"
     return response["Content-Type"].startswith("text/html") or response.status_code == 405
+
+
+# Writes, as an Editor's key: each hostile body must be refused before anything is saved.
+ACTOR_URL = "/api/v1/actors/"
+ACTOR_DETAIL = "/api/v1/actors/khalifa-haftar/"
+ARTICLE = EXAMPLES["slug"]["/api/v1/articles/{slug}/"]
+HUGE = "x" * 1_000_000
+# (label, method, URL, raw body or a value for JSON, the key the error must name)
+HOSTILE_WRITES = [
+    ("malformed JSON", "POST", ACTOR_URL, b'{"name": "Salam', "detail"),
+    ("JSON not an object", "POST", ACTOR_URL, [1, 2, 3], "non_field_errors"),
+    ("JSON null", "POST", ACTOR_URL, None, "non_field_errors"),
+    ("truncated UTF-8", "POST", ACTOR_URL, b'{"name": "\xc3"}', "detail"),
+    ("NUL in a name", "POST", ACTOR_URL, {"name": "a\x00b", "kind": "person"}, "name"),
+    ("NUL in a slug", "POST", ACTOR_URL, {"name": "A", "slug": "a\x00b"}, "slug"),
+    ("lone surrogate", "POST", ACTOR_URL, b'{"name": "\\ud800", "kind": "person"}', "name"),
+    ("wrong type", "POST", ACTOR_URL, {"name": ["x"], "kind": "person"}, "name"),
+    ("number for a choice", "POST", ACTOR_URL, {"name": "A", "kind": 5}, "kind"),
+    (
+        "object for a flag",
+        "POST",
+        ACTOR_URL,
+        {"name": "A", "state_affiliated": {}},
+        "state_affiliated",
+    ),
+    ("huge string", "POST", ACTOR_URL, {"name": HUGE, "kind": "person"}, "name"),
+    ("unknown owner slug", "POST", ACTOR_URL, {"name": "A", "owner": "no-such-actor"}, "owner"),
+    ("NUL in a related slug", "POST", ACTOR_URL, {"name": "A", "owner": "x\x00"}, "owner"),
+    ("unknown actor", "POST", "/api/v1/aliases/", {"actor": "nobody", "name": "N"}, "actor"),
+    ("id out of range", "POST", "/api/v1/claim-links/", {"claim": 10**30, "other": 1}, "claim"),
+    ("unknown article", "POST", "/api/v1/claims/", {"article": "nope", "quote": "x"}, "article"),
+    *[
+        (f"span {start}..{end}", "POST", "/api/v1/claims/", span, at_fault)
+        for start, end, at_fault in [
+            (-1, 5, "span_start"),
+            (0, 10**9, "span_end"),  # beyond the article's body
+            (50, 10, "span_end"),  # ends before it starts
+            (10**20, 10**20 + 1, "span_start"),
+        ]
+        for span in [
+            {
+                "article": ARTICLE,
+                "kind": "publisher_assertion",
+                "span_start": start,
+                "span_end": end,
+            }
+        ]
+    ],
+    ("NUL in a quote", "POST", "/api/v1/claims/", {"article": ARTICLE, "quote": "\x00"}, "quote"),
+    ("PATCH wrong type", "PATCH", ACTOR_DETAIL, {"kind": ["person"]}, "kind"),
+    ("PATCH NUL", "PATCH", ACTOR_DETAIL, {"description": "\x00"}, "description"),
+    ("PATCH malformed", "PATCH", ACTOR_DETAIL, b"{", "detail"),
+    ("PATCH NUL slug in URL", "PATCH", "/api/v1/actors/a%00b/", {"name": "A"}, "detail"),
+    ("DELETE NUL slug in URL", "DELETE", "/api/v1/actors/a%00b/", None, "detail"),
+    ("DELETE unknown slug", "DELETE", "/api/v1/actors/no-such-actor/", None, "detail"),
+    ("3 MB body", "POST", ACTOR_URL, {"name": "é" * (BODY_BYTES // 2)}, "detail"),
+]
+
+
+@pytest.fixture
+def editor(api_client):
+    _, key = DeskAPIKey.objects.create_key(user=UserFactory(editor=True), name="hostile")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}", HTTP_IF_MATCH="*")
+    api_client.raise_request_exception = False
+    return api_client
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every desk model, history included: a refused write leaves them all alone."""
+    return {
+        model.__name__: model.objects.count() for model in apps.get_app_config("desk").get_models()
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "body", "names"),
+    [case[1:] for case in HOSTILE_WRITES],
+    ids=[case[0] for case in HOSTILE_WRITES],
+)
+def test_hostile_writes_are_refused_by_name_and_save_nothing(editor, method, url, body, names):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    before = row_counts()
+    response = editor.generic(method, url, raw, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["status"] == response.status_code
+    if names == "detail":  # the body as a whole is at fault: `detail` says how
+        assert answer["detail"], answer
+        assert "errors" not in answer, answer
+    else:
+        assert names in answer["errors"], answer
+        assert names in answer["detail"]
+    assert row_counts() == before

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -73,8 +74,13 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt
 def no_such_resource(request: HttpRequest) -> JsonResponse:
-    """Any method on an /api/ path that no route matches."""
+    """Any method on an /api/ path that no route matches.
+
+    CSRF-exempt like the API's views (which authenticate by key, not cookie): otherwise
+    a write to an unknown path would get the CSRF middleware's HTML 403, not this 404.
+    """
     response = JsonResponse({"status": 404, "detail": "No such resource."}, status=404)
     patch_cache_control(response, no_store=True)
     return response

@@ -23,7 +23,7 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
-        self.size = _positive_int(request, "page_size", self.page_size)
+        self.size = positive_int(request, "page_size", self.page_size)
         self.size = min(self.size, self.max_page_size)
         self.names = cursors.ordering(queryset)
         self.order = cursors.terms(queryset.model, self.names)
@@ -37,7 +37,7 @@ class KeysetPagination(BasePagination):
 
     def check_parameters(self, request: Request) -> None:
         """400 for a paging parameter the schema refuses, where no page is made (CSV)."""
-        _positive_int(request, "page_size", self.page_size)
+        positive_int(request, "page_size", self.page_size)
         self._page_number(request)
         token = request.query_params.get("cursor")
         if token is not None and not re.fullmatch(cursors.TOKEN_PATTERN, token):
@@ -96,7 +96,7 @@ class KeysetPagination(BasePagination):
         return replace_query_param(url, "cursor", token)
 
     def _page_number(self, request: Request) -> int:
-        number = _positive_int(request, "page", 1)
+        number = positive_int(request, "page", 1)
         if number > self.max_page:
             raise ValidationError(
                 {"page": [f"At most {self.max_page}; follow the `next` links to go further."]}
@@ -160,7 +160,7 @@ class OffsetPagination(KeysetPagination):
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
-        self.size = min(_positive_int(request, "page_size", self.page_size), self.max_page_size)
+        self.size = min(positive_int(request, "page_size", self.page_size), self.max_page_size)
         return self._first_pages(queryset, self._page_number(request))
 
     def _link_after(self, row: dict, number: int) -> str:
@@ -170,7 +170,7 @@ class OffsetPagination(KeysetPagination):
         return super().get_schema_operation_parameters(view)[:2]
 
 
-def _positive_int(request: Request, name: str, default: int) -> int:
+def positive_int(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default

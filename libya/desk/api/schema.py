@@ -3,6 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from libya.desk.api.serializers import ErrorSerializer
 
@@ -22,6 +23,7 @@ WRITE_ERRORS = {
     "401": "No API key, or an unknown, revoked or expired one.",
     "403": "The key's user may not make this change (only Editors write).",
     "409": "The change conflicts with other records (a duplicate, or rows that refer to it).",
+    "413": "The body is larger than the server accepts (2.5 MB).",
     "412": "If-Match names a version that is no longer current: GET the record and retry.",
     "422": "This Idempotency-Key was already used for a different request.",
     "428": "If-Match is required: send the ETag of the version you change.",
@@ -107,6 +109,50 @@ def list_rows_have_no_required_property(result: dict, **kwargs) -> dict:
     return result
 
 
+# What a link from a POST's 201 carries to each operation on the new record.
+FOLLOW_UPS = {"get": "Read", "patch": "Change", "delete": "Delete"}
+
+
+def creations_link_to_their_record(result: dict, **kwargs) -> dict:
+    """Postprocessing hook: each POST's 201 links to the GET, PATCH and DELETE of its record.
+
+    The record's key comes from the body (`slug`, or `id` where the URL takes one) and
+    If-Match from the ETag header, so that clients, and the stateful phase of the
+    schema fuzzing, can follow a creation to the changes it allows.
+    """
+    paths = result["paths"]
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        for detail_path, detail in paths.items():
+            lookup = _detail_lookup(path, detail_path)
+            if lookup is None:
+                continue
+            links = created.setdefault("links", {})
+            for method, verb in FOLLOW_UPS.items():
+                if method not in detail:
+                    continue
+                parameters = {f"path.{lookup}": f"$response.body#/{lookup}"}
+                if method != "get":
+                    parameters["header.If-Match"] = "$response.header.ETag"
+                links[f"{verb}Created"] = {
+                    "operationId": detail[method]["operationId"],
+                    "parameters": parameters,
+                    "description": f"{method.upper()} the record this request created.",
+                }
+    return result
+
+
+def _detail_lookup(collection: str, path: str) -> str | None:
+    """`slug` for `/api/v1/actors/{slug}/` under `/api/v1/actors/`, else None."""
+    rest = path.removeprefix(collection)
+    if rest == path or not (rest.startswith("{") and rest.endswith("}/")):
+        return None
+    name = rest[1:-2]
+    return name if "/" not in name and "{" not in name else None
+
+
 class DeskAutoSchema(AutoSchema):
     """AutoSchema that declares the JSON error bodies and the CSV alternative of list bodies."""
 
@@ -123,6 +169,14 @@ class DeskAutoSchema(AutoSchema):
             view = self.view
             return getattr(view, "detail_serializer_class", None) or view.input_serializer_class
         return super().get_response_serializers()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # What a write sends: a text field that may not be blank says so (minLength).
+        writable = self.writes() and direction == "request" and not field.read_only
+        if writable and isinstance(field, serializers.CharField) and not field.allow_blank:
+            schema.setdefault("minLength", 1)
+        return schema
 
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())

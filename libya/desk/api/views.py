@@ -209,8 +209,25 @@ class WritableResource(WritableMixin):
 
 
 class LinkPagination(LimitOffsetPagination):
+    """Limit/offset pages; a limit or offset that is not a whole number is a 400, where
+    DRF would fall back to its default and answer a page the client did not ask for."""
+
     default_limit = 50
     max_limit = 500
+
+    def get_limit(self, request: Request) -> int | None:
+        whole_numbers(request, self.limit_query_param)
+        return super().get_limit(request)
+
+    def get_offset(self, request: Request) -> int:
+        whole_numbers(request, self.offset_query_param)
+        return super().get_offset(request)
+
+
+def whole_numbers(request: Request, name: str) -> None:
+    values = request.query_params.getlist(name)
+    if any(not value.lstrip("-").isdigit() for value in values):
+        raise ValidationError({name: ["A whole number is required."]})
 
 
 class LinkViewSet(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pghistory
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from rest_framework import exceptions, status
@@ -140,6 +141,26 @@ def _lock(user_id: int, key: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id - 2**63])
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
+def check_body_size(request: Request) -> None:
+    """Refuse a body over DATA_UPLOAD_MAX_MEMORY_SIZE before reading it.
+
+    Django enforces that limit only when ``request.body`` is read; DRF's parsers read
+    the stream instead, so a JSON body of any size would otherwise be parsed whole.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    if limit is not None and size > limit:
+        raise BodyTooLarge(f"The body is {size} bytes; at most {limit} are accepted.")
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The change conflicts with other records."
@@ -155,6 +176,10 @@ class WritableMixin:
 
     input_serializer_class: type
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         return idempotent(request, lambda: self.write(request, None))
@@ -177,6 +202,7 @@ class WritableMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def write(self, request: Request, instance) -> Response:
+        reject_unstorable_text(request.data)
         serializer = self.input_serializer_class(
             instance, data=request.data, partial=instance is not None, context={"request": request}
         )
@@ -220,6 +246,43 @@ class WritableMixin:
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = body_etag(response.data, response.data.get("version"))
         return response
+
+
+def reject_unstorable_text(data) -> None:
+    """Refuse text PostgreSQL cannot store (NUL, lone surrogates) by the field it is in.
+
+    Serializer fields catch NUL in the strings they keep, but not in a slug they look up
+    nor a lone surrogate (valid JSON, not UTF-8): those would fail in the database.
+    """
+    if not isinstance(data, dict):
+        return  # the serializer names the wrong shape
+    bad = sorted(
+        _printable(str(name))
+        for name, value in data.items()
+        if not _storable(name) or not _storable(value)
+    )
+    if bad:
+        raise exceptions.ValidationError(
+            {name: ["NUL characters and lone surrogates are not allowed."] for name in bad}
+        )
+
+
+def _printable(name: str) -> str:
+    # A lone surrogate cannot be rendered in the JSON answer either.
+    return name.encode("utf-8", "backslashreplace").decode()
+
+
+def _storable(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" not in value and not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def protected_message(error: ProtectedError) -> str:
