@@ -152,7 +152,7 @@ def test_loading_the_corpus_leaves_an_existing_reviewer_account_alone():
     curator.email = "curation@example.org"
     curator.save()
 
-    call_command("loaddata", CORPUS_FILE, verbosity=0)
+    call_command("load_corpus", CORPUS_FILE, verbosity=0)
 
     curator.refresh_from_db()
     assert curator.check_password("a long passphrase of its own")

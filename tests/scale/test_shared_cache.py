@@ -41,7 +41,7 @@ def test_a_value_written_by_one_process_is_read_and_counted_by_another(settings,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
-            "KEY_PREFIX": "desk",
+            "KEY_PREFIX": "desk:default",  # as settings.py names it with REDIS_URL
         }
     }
     cache.set("shared-cache-test", 41, 60)
