@@ -28,6 +28,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Right, StrIndex, Substr
+from django.utils.translation import gettext_noop
 
 from libya.desk.models import Actor, Affiliation, Article, Claim, ClaimLink, Event
 from libya.desk.models.common import PeriodEnd
@@ -245,7 +246,7 @@ def _after(day, until) -> bool:
 @rule(
     "link-outruns-article",
     Severity.ERROR,
-    "A linked claim concerns an event after the other claim's article was published.",
+    gettext_noop("A linked claim concerns an event after the other claim's article was published."),
 )
 def links_outrunning_articles(scope: Scope, limit: int):
     links = ClaimLink.objects.filter(
@@ -283,7 +284,7 @@ def links_outrunning_articles(scope: Scope, limit: int):
 @rule(
     "link-same-article",
     Severity.ERROR,
-    "A claim corroborates a claim of its own article: an article restating itself.",
+    gettext_noop("A claim corroborates a claim of its own article: an article restating itself."),
 )
 def links_within_an_article(scope: Scope, limit: int):
     links = ClaimLink.objects.filter(
@@ -304,7 +305,7 @@ def links_within_an_article(scope: Scope, limit: int):
 @rule(
     "claim-after-publication",
     Severity.ERROR,
-    "A claim is dated after the last day its article can have been published.",
+    gettext_noop("A claim is dated after the last day its article can have been published."),
 )
 def claims_after_publication(scope: Scope, limit: int):
     claims = in_article(
@@ -355,7 +356,7 @@ CLAIM_EVENT_COLUMNS = (
 @rule(
     "claim-before-event",
     Severity.ERROR,
-    "A claim is said before the event it is linked to begins.",
+    gettext_noop("A claim is said before the event it is linked to begins."),
 )
 def claims_before_their_event(scope: Scope, limit: int):
     claims = _claims_with_event(scope).filter(said_until__lt=F("event__start_date"))
@@ -370,8 +371,10 @@ def claims_before_their_event(scope: Scope, limit: int):
 @rule(
     "speech-after-event",
     Severity.WARNING,
-    "A speaker's claim is said after the window of the event it is linked to: "
-    "is the event its occasion, or only its subject?",
+    gettext_noop(
+        "A speaker's claim is said after the window of the event it is linked to: "
+        "is the event its occasion, or only its subject?"
+    ),
 )
 def speech_after_its_event(scope: Scope, limit: int):
     claims = _claims_with_event(scope).filter(
@@ -428,7 +431,7 @@ DISJOINT_FROM_PARENT = Q(period_end__lt=F("parent__start_date")) | Q(
 @rule(
     "child-outside-parent",
     Severity.ERROR,
-    "An event's window does not meet its parent's window at all.",
+    gettext_noop("An event's window does not meet its parent's window at all."),
 )
 def children_outside_parents(scope: Scope, limit: int):
     events = _children(scope).filter(DISJOINT_FROM_PARENT)
@@ -443,7 +446,7 @@ def children_outside_parents(scope: Scope, limit: int):
 @rule(
     "child-beyond-parent",
     Severity.WARNING,
-    "An event's window runs past its parent's (a child event is part of its parent).",
+    gettext_noop("An event's window runs past its parent's (a child event is part of its parent)."),
 )
 def children_beyond_parents(scope: Scope, limit: int):
     events = (
@@ -469,7 +472,7 @@ WORD_CHARACTER = r"^[[:alnum:]]$"
 @rule(
     "span-splits-word",
     Severity.ERROR,
-    "A span starts or ends inside a word.",
+    gettext_noop("A span starts or ends inside a word."),
 )
 def spans_splitting_words(scope: Scope, limit: int):
     # The recorded context (prefix, suffix) holds the characters on each side, so the
@@ -570,8 +573,10 @@ ORDER BY s.id, ac.slug
 @rule(
     "span-leaves-out-name",
     Severity.WARNING,
-    "A span's sentence names an actor that its subjects or gloss include, but the span "
-    "leaves the name out.",
+    gettext_noop(
+        "A span's sentence names an actor that its subjects or gloss include, but the span "
+        "leaves the name out."
+    ),
 )
 def spans_leaving_out_names(scope: Scope, limit: int):
     params = {"reach": SENTENCE_REACH, "words": MAX_ALIAS_WORDS, "article": scope.article_id}
@@ -591,7 +596,7 @@ def spans_leaving_out_names(scope: Scope, limit: int):
 @rule(
     "gloss-editorial",
     Severity.WARNING,
-    "A gloss holds an editorial remark, which belongs in the claim's note.",
+    gettext_noop("A gloss holds an editorial remark, which belongs in the claim's note."),
 )
 def glosses_with_remarks(scope: Scope, limit: int):
     claims = in_article(Claim.objects.filter(gloss_en__iregex=EDITORIAL_REMARK), scope, "article")
@@ -610,7 +615,9 @@ REVIEWED = [Claim.Status.VERIFIED, Claim.Status.DISPUTED, Claim.Status.RETRACTED
 @rule(
     "status-unsigned",
     Severity.ERROR,
-    "A reviewed claim (verified, disputed, retracted) does not say who reviewed it and when.",
+    gettext_noop(
+        "A reviewed claim (verified, disputed, retracted) does not say who reviewed it and when."
+    ),
 )
 def unsigned_reviews(scope: Scope, limit: int):
     claims = Claim.objects.filter(status__in=REVIEWED).filter(
@@ -630,7 +637,7 @@ def unsigned_reviews(scope: Scope, limit: int):
 @rule(
     "contradicted-unreviewed",
     Severity.ERROR,
-    "An unreviewed claim is contradicted by a claim of its own article.",
+    gettext_noop("An unreviewed claim is contradicted by a claim of its own article."),
 )
 def unreviewed_self_contradictions(scope: Scope, limit: int):
     contradicts = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS)
@@ -664,7 +671,7 @@ def _event_findings(rows: list[dict], message: str):
 @rule(
     "event-without-article",
     Severity.ERROR,
-    "An event is reported by no article.",
+    gettext_noop("An event is reported by no article."),
 )
 def events_without_articles(scope: Scope, limit: int):
     reports = Event.articles.through.objects.filter(event=OuterRef("pk"))
@@ -676,7 +683,7 @@ def events_without_articles(scope: Scope, limit: int):
 @rule(
     "event-without-claim",
     Severity.WARNING,
-    "An event is backed by no claim.",
+    gettext_noop("An event is backed by no claim."),
 )
 def events_without_claims(scope: Scope, limit: int):
     events = _events(scope).filter(~Exists(Claim.objects.filter(event=OuterRef("pk"))))
@@ -687,8 +694,10 @@ def events_without_claims(scope: Scope, limit: int):
 @rule(
     "actor-unnamed",
     Severity.WARNING,
-    "An actor is named by no kept text: no article mentions it, and it neither publishes, "
-    "is credited by nor owns an outlet that publishes one.",
+    gettext_noop(
+        "An actor is named by no kept text: no article mentions it, and it neither publishes, "
+        "is credited by nor owns an outlet that publishes one."
+    ),
     per_article=False,
 )
 def unnamed_actors(scope: Scope, limit: int):
@@ -714,8 +723,10 @@ def unnamed_actors(scope: Scope, limit: int):
 @rule(
     "affiliation-before-target",
     Severity.WARNING,
-    "An affiliation starts before the first day the desk knows its target existed (the "
-    "start of the target's own earliest dated tie).",
+    gettext_noop(
+        "An affiliation starts before the first day the desk knows its target existed (the "
+        "start of the target's own earliest dated tie)."
+    ),
     per_article=False,
 )
 def affiliations_before_targets(scope: Scope, limit: int):
@@ -760,8 +771,10 @@ def affiliations_before_targets(scope: Scope, limit: int):
 @rule(
     "title-in-body",
     Severity.ERROR,
-    "An article's title occurs word for word in its own body: a headline left in the text, "
-    "or a standfirst taken for the title.",
+    gettext_noop(
+        "An article's title occurs word for word in its own body: a headline left in the text, "
+        "or a standfirst taken for the title."
+    ),
 )
 def titles_in_bodies(scope: Scope, limit: int):
     articles = Article.objects.annotate(at=StrIndex("body", "title")).filter(at__gt=0)

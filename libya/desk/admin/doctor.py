@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk import doctor
 
 # Findings listed per rule on the page; the total is always shown.
 PAGE_LIMIT = 100
+SEVERITIES = {doctor.Severity.ERROR: _("error"), doctor.Severity.WARNING: _("warning")}
 
 
 def record_url(record: doctor.Record) -> str:
@@ -37,6 +39,9 @@ def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict
     return [
         {
             "rule": result.rule,
+            # The doctor speaks English to scripts; its rules are marked for translation.
+            "summary": gettext(result.rule.summary),
+            "severity": SEVERITIES[result.rule.severity],
             "total": result.total,
             "more": result.total - len(result.findings),
             "findings": [
