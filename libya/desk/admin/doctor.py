@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,18 @@ def doctor_view(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "admin/desk/doctor.html", context)
 
 
+def translated(message: str) -> str:
+    """A finding's message in the editor's language, its values (names, dates, quoted text)
+    marked as data."""
+    if not isinstance(message, doctor.Message):
+        return message
+    values = {
+        name: format_html('<span class="doctor-value">{}</span>', value)
+        for name, value in message.values.items()
+    }
+    return format_html(gettext(message.template), **values)
+
+
 def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict]:
     """Rules with their findings and each record's admin link, errors first."""
     results = sorted(report.results, key=lambda r: r.rule.severity != doctor.Severity.ERROR)
@@ -46,7 +59,7 @@ def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict
             "more": result.total - len(result.findings),
             "findings": [
                 {
-                    "message": finding.message,
+                    "message": translated(finding.message),
                     "records": [(record, record_url(record)) for record in finding.records],
                 }
                 for finding in result.findings
