@@ -29,6 +29,10 @@ state armed group outlet canonical name country owner title body precision day m
 year unknown created updated start end about review anchoring stamps context timeline
 network identity records language links none yes home edit log out recent changes
 waiting every insert update
+accepted accepting rejected proposed decided confidence high medium low extractor
+characters again before queue queued task tasks worker workers attempt attempts running
+failed succeeded aborted cancelled error errors warning warnings severity findings rule
+key keys prefix revoked created requests window last used
 """
 ENGLISH = frozenset(ENGLISH_WORDS.split())
 # Proper names and codes found in the corpus that read as English words.
