@@ -28,6 +28,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Right, StrIndex, Substr
+from django.utils.translation import gettext_noop
 
 from libya.desk.models import Actor, Affiliation, Article, Claim, ClaimLink, Event
 from libya.desk.models.common import PeriodEnd
@@ -50,6 +51,19 @@ EDITORIAL_REMARK = (
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+class Message(str):
+    """A finding's message in English, for the command and scripts, which keeps its template
+    and values so that the admin can show it in the editor's language."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values) -> "Message":
+        message = super().__new__(cls, template.format(**values))
+        message.template, message.values = template, values
+        return message
 
 
 @dataclass(frozen=True)
@@ -245,7 +259,7 @@ def _after(day, until) -> bool:
 @rule(
     "link-outruns-article",
     Severity.ERROR,
-    "A linked claim concerns an event after the other claim's article was published.",
+    gettext_noop("A linked claim concerns an event after the other claim's article was published."),
 )
 def links_outrunning_articles(scope: Scope, limit: int):
     links = ClaimLink.objects.filter(
@@ -271,9 +285,18 @@ def links_outrunning_articles(scope: Scope, limit: int):
         claim_id, day = row[f"{side}__id"], row[f"{side}__event__start_date"]
         source, until = row[f"{other}__article__source"], row[f"{other}__article__published_until"]
         return (
-            f"Claim #{claim_id} concerns an event of {day}, after {source} was published "
-            f"(by {until}): that article could not have known it, so the "
-            f"'{row['relation']}' link cannot hold.",
+            Message(
+                gettext_noop(
+                    "Claim #{claim_id} concerns an event of {day}, after {source} was published "
+                    "(by {until}): that article could not have known it, so the '{relation}' "
+                    "link cannot hold."
+                ),
+                claim_id=claim_id,
+                day=day,
+                source=source,
+                until=until,
+                relation=row["relation"],
+            ),
             link_records(row),
         )
 
@@ -283,7 +306,7 @@ def links_outrunning_articles(scope: Scope, limit: int):
 @rule(
     "link-same-article",
     Severity.ERROR,
-    "A claim corroborates a claim of its own article: an article restating itself.",
+    gettext_noop("A claim corroborates a claim of its own article: an article restating itself."),
 )
 def links_within_an_article(scope: Scope, limit: int):
     links = ClaimLink.objects.filter(
@@ -293,8 +316,13 @@ def links_within_an_article(scope: Scope, limit: int):
     total, rows = take(links.order_by("id").values(*LINK_COLUMNS), limit)
     return total, [
         (
-            f"Claims #{row['claim__id']} and #{row['other__id']} are both from "
-            f"{row['claim__article__source']}: an article does not corroborate itself.",
+            Message(
+                gettext_noop(
+                    "Claims #{claim__id} and #{other__id} are both from "
+                    "{claim__article__source}: an article does not corroborate itself."
+                ),
+                **row,
+            ),
             link_records(row),
         )
         for row in rows
@@ -304,7 +332,7 @@ def links_within_an_article(scope: Scope, limit: int):
 @rule(
     "claim-after-publication",
     Severity.ERROR,
-    "A claim is dated after the last day its article can have been published.",
+    gettext_noop("A claim is dated after the last day its article can have been published."),
 )
 def claims_after_publication(scope: Scope, limit: int):
     claims = in_article(
@@ -316,8 +344,13 @@ def claims_after_publication(scope: Scope, limit: int):
     )
     return total, [
         (
-            f"Claim #{row['id']} is dated {row['said_on']}, after {row['article__source']} was "
-            f"published (by {row['article__published_until']}).",
+            Message(
+                gettext_noop(
+                    "Claim #{id} is dated {said_on}, after {article__source} was "
+                    "published (by {article__published_until})."
+                ),
+                **row,
+            ),
             [claim_record(row)],
         )
         for row in rows
@@ -334,7 +367,7 @@ def _claims_with_event(scope: Scope) -> models.QuerySet:
 def _claim_event_describe(template: str):
     def describe(row: dict) -> tuple[str, list[Record]]:
         return (
-            template.format(**row),
+            Message(template, **row),
             [claim_record(row), Record("desk.event", row["event_id"], row["event__slug"])],
         )
 
@@ -355,14 +388,16 @@ CLAIM_EVENT_COLUMNS = (
 @rule(
     "claim-before-event",
     Severity.ERROR,
-    "A claim is said before the event it is linked to begins.",
+    gettext_noop("A claim is said before the event it is linked to begins."),
 )
 def claims_before_their_event(scope: Scope, limit: int):
     claims = _claims_with_event(scope).filter(said_until__lt=F("event__start_date"))
     total, rows = take(claims.order_by("id").values(*CLAIM_EVENT_COLUMNS), limit)
     describe = _claim_event_describe(
-        "Claim #{id} was said by {said_until}, before event {event__slug} began "
-        "({event__start_date})."
+        gettext_noop(
+            "Claim #{id} was said by {said_until}, before event {event__slug} began "
+            "({event__start_date})."
+        )
     )
     return total, [describe(row) for row in rows]
 
@@ -370,8 +405,10 @@ def claims_before_their_event(scope: Scope, limit: int):
 @rule(
     "speech-after-event",
     Severity.WARNING,
-    "A speaker's claim is said after the window of the event it is linked to: "
-    "is the event its occasion, or only its subject?",
+    gettext_noop(
+        "A speaker's claim is said after the window of the event it is linked to: "
+        "is the event its occasion, or only its subject?"
+    ),
 )
 def speech_after_its_event(scope: Scope, limit: int):
     claims = _claims_with_event(scope).filter(
@@ -381,8 +418,10 @@ def speech_after_its_event(scope: Scope, limit: int):
     )
     total, rows = take(claims.order_by("id").values(*CLAIM_EVENT_COLUMNS), limit)
     describe = _claim_event_describe(
-        "Claim #{id} was said on {said_on}, after event {event__slug} "
-        "({event__start_date} to {event__period_end})."
+        gettext_noop(
+            "Claim #{id} was said on {said_on}, after event {event__slug} "
+            "({event__start_date} to {event__period_end})."
+        )
     )
     return total, [describe(row) for row in rows]
 
@@ -402,7 +441,7 @@ EVENT_PARENT_COLUMNS = (
 def _event_parent_describe(template: str):
     def describe(row: dict) -> tuple[str, list[Record]]:
         return (
-            template.format(**row),
+            Message(template, **row),
             [
                 Record("desk.event", row["id"], row["slug"]),
                 Record("desk.event", row["parent_id"], row["parent__slug"]),
@@ -428,14 +467,16 @@ DISJOINT_FROM_PARENT = Q(period_end__lt=F("parent__start_date")) | Q(
 @rule(
     "child-outside-parent",
     Severity.ERROR,
-    "An event's window does not meet its parent's window at all.",
+    gettext_noop("An event's window does not meet its parent's window at all."),
 )
 def children_outside_parents(scope: Scope, limit: int):
     events = _children(scope).filter(DISJOINT_FROM_PARENT)
     total, rows = take(events.order_by("id").values(*EVENT_PARENT_COLUMNS), limit)
     describe = _event_parent_describe(
-        "Event {slug} ({start_date} to {period_end}) is outside its parent {parent__slug} "
-        "({parent__start_date} to {parent__period_end})."
+        gettext_noop(
+            "Event {slug} ({start_date} to {period_end}) is outside its parent {parent__slug} "
+            "({parent__start_date} to {parent__period_end})."
+        )
     )
     return total, [describe(row) for row in rows]
 
@@ -443,7 +484,7 @@ def children_outside_parents(scope: Scope, limit: int):
 @rule(
     "child-beyond-parent",
     Severity.WARNING,
-    "An event's window runs past its parent's (a child event is part of its parent).",
+    gettext_noop("An event's window runs past its parent's (a child event is part of its parent)."),
 )
 def children_beyond_parents(scope: Scope, limit: int):
     events = (
@@ -455,8 +496,10 @@ def children_beyond_parents(scope: Scope, limit: int):
     )
     total, rows = take(events.order_by("id").values(*EVENT_PARENT_COLUMNS), limit)
     describe = _event_parent_describe(
-        "Event {slug} ({start_date} to {period_end}) runs past its parent {parent__slug} "
-        "({parent__start_date} to {parent__period_end})."
+        gettext_noop(
+            "Event {slug} ({start_date} to {period_end}) runs past its parent {parent__slug} "
+            "({parent__start_date} to {parent__period_end})."
+        )
     )
     return total, [describe(row) for row in rows]
 
@@ -469,7 +512,7 @@ WORD_CHARACTER = r"^[[:alnum:]]$"
 @rule(
     "span-splits-word",
     Severity.ERROR,
-    "A span starts or ends inside a word.",
+    gettext_noop("A span starts or ends inside a word."),
 )
 def spans_splitting_words(scope: Scope, limit: int):
     # The recorded context (prefix, suffix) holds the characters on each side, so the
@@ -499,8 +542,15 @@ def spans_splitting_words(scope: Scope, limit: int):
     )
     return total, [
         (
-            f"Claim #{row['id']}'s span {row['span_start']}-{row['span_end']} cuts a word: "
-            f"{row['before']}[{row['text'][:12]}…{row['text'][-12:]}]{row['after']}",
+            Message(
+                gettext_noop(
+                    "Claim #{id}'s span {span_start}-{span_end} cuts a word: "
+                    "{before}[{start}…{end}]{after}"
+                ),
+                **row,
+                start=row["text"][:12],
+                end=row["text"][-12:],
+            ),
             [claim_record(row)],
         )
         for row in rows
@@ -570,8 +620,10 @@ ORDER BY s.id, ac.slug
 @rule(
     "span-leaves-out-name",
     Severity.WARNING,
-    "A span's sentence names an actor that its subjects or gloss include, but the span "
-    "leaves the name out.",
+    gettext_noop(
+        "A span's sentence names an actor that its subjects or gloss include, but the span "
+        "leaves the name out."
+    ),
 )
 def spans_leaving_out_names(scope: Scope, limit: int):
     params = {"reach": SENTENCE_REACH, "words": MAX_ALIAS_WORDS, "article": scope.article_id}
@@ -580,8 +632,13 @@ def spans_leaving_out_names(scope: Scope, limit: int):
     total, rows = take_sql_named(sql, params, limit)
     return total, [
         (
-            f"Claim #{row['id']}'s span leaves out {row['actor_slug']}, named next to it in "
-            "the same sentence: extend the span, or drop the actor from subjects and gloss.",
+            Message(
+                gettext_noop(
+                    "Claim #{id}'s span leaves out {actor_slug}, named next to it in the same "
+                    "sentence: extend the span, or drop the actor from subjects and gloss."
+                ),
+                **row,
+            ),
             [claim_record(row), Record("desk.actor", row["actor_id"], row["actor_slug"])],
         )
         for row in rows
@@ -591,13 +648,16 @@ def spans_leaving_out_names(scope: Scope, limit: int):
 @rule(
     "gloss-editorial",
     Severity.WARNING,
-    "A gloss holds an editorial remark, which belongs in the claim's note.",
+    gettext_noop("A gloss holds an editorial remark, which belongs in the claim's note."),
 )
 def glosses_with_remarks(scope: Scope, limit: int):
     claims = in_article(Claim.objects.filter(gloss_en__iregex=EDITORIAL_REMARK), scope, "article")
     total, rows = take(claims.order_by("id").values(*CLAIM_COLUMNS, "gloss_en"), limit)
     return total, [
-        (f"Claim #{row['id']}'s gloss reads as a remark: «{row['gloss_en']}»", [claim_record(row)])
+        (
+            Message(gettext_noop("Claim #{id}'s gloss reads as a remark: «{gloss_en}»"), **row),
+            [claim_record(row)],
+        )
         for row in rows
     ]
 
@@ -610,7 +670,9 @@ REVIEWED = [Claim.Status.VERIFIED, Claim.Status.DISPUTED, Claim.Status.RETRACTED
 @rule(
     "status-unsigned",
     Severity.ERROR,
-    "A reviewed claim (verified, disputed, retracted) does not say who reviewed it and when.",
+    gettext_noop(
+        "A reviewed claim (verified, disputed, retracted) does not say who reviewed it and when."
+    ),
 )
 def unsigned_reviews(scope: Scope, limit: int):
     claims = Claim.objects.filter(status__in=REVIEWED).filter(
@@ -620,7 +682,7 @@ def unsigned_reviews(scope: Scope, limit: int):
     total, rows = take(claims.order_by("id").values(*CLAIM_COLUMNS, "status"), limit)
     return total, [
         (
-            f"Claim #{row['id']} is {row['status']} without who and when.",
+            Message(gettext_noop("Claim #{id} is {status} without who and when."), **row),
             [claim_record(row)],
         )
         for row in rows
@@ -630,7 +692,7 @@ def unsigned_reviews(scope: Scope, limit: int):
 @rule(
     "contradicted-unreviewed",
     Severity.ERROR,
-    "An unreviewed claim is contradicted by a claim of its own article.",
+    gettext_noop("An unreviewed claim is contradicted by a claim of its own article."),
 )
 def unreviewed_self_contradictions(scope: Scope, limit: int):
     contradicts = ClaimLink.objects.filter(relation=ClaimLink.Relation.CONTRADICTS)
@@ -642,8 +704,13 @@ def unreviewed_self_contradictions(scope: Scope, limit: int):
     total, rows = take(claims.order_by("id").values(*CLAIM_COLUMNS), limit)
     return total, [
         (
-            f"Claim #{row['id']} is contradicted by its own article ({row['article__source']}) "
-            "and still unreviewed: mark it verified or disputed, with a note.",
+            Message(
+                gettext_noop(
+                    "Claim #{id} is contradicted by its own article ({article__source}) "
+                    "and still unreviewed: mark it verified or disputed, with a note."
+                ),
+                **row,
+            ),
             [claim_record(row)],
         )
         for row in rows
@@ -658,37 +725,41 @@ def _events(scope: Scope) -> models.QuerySet:
 
 
 def _event_findings(rows: list[dict], message: str):
-    return [(message.format(**row), [Record("desk.event", row["id"], row["slug"])]) for row in rows]
+    return [
+        (Message(message, **row), [Record("desk.event", row["id"], row["slug"])]) for row in rows
+    ]
 
 
 @rule(
     "event-without-article",
     Severity.ERROR,
-    "An event is reported by no article.",
+    gettext_noop("An event is reported by no article."),
 )
 def events_without_articles(scope: Scope, limit: int):
     reports = Event.articles.through.objects.filter(event=OuterRef("pk"))
     events = _events(scope).filter(~Exists(reports))
     total, rows = take(events.order_by("id").values("id", "slug"), limit)
-    return total, _event_findings(rows, "Event {slug} is reported by no article.")
+    return total, _event_findings(rows, gettext_noop("Event {slug} is reported by no article."))
 
 
 @rule(
     "event-without-claim",
     Severity.WARNING,
-    "An event is backed by no claim.",
+    gettext_noop("An event is backed by no claim."),
 )
 def events_without_claims(scope: Scope, limit: int):
     events = _events(scope).filter(~Exists(Claim.objects.filter(event=OuterRef("pk"))))
     total, rows = take(events.order_by("id").values("id", "slug"), limit)
-    return total, _event_findings(rows, "No claim backs event {slug}.")
+    return total, _event_findings(rows, gettext_noop("No claim backs event {slug}."))
 
 
 @rule(
     "actor-unnamed",
     Severity.WARNING,
-    "An actor is named by no kept text: no article mentions it, and it neither publishes, "
-    "is credited by nor owns an outlet that publishes one.",
+    gettext_noop(
+        "An actor is named by no kept text: no article mentions it, and it neither publishes, "
+        "is credited by nor owns an outlet that publishes one."
+    ),
     per_article=False,
 )
 def unnamed_actors(scope: Scope, limit: int):
@@ -704,7 +775,12 @@ def unnamed_actors(scope: Scope, limit: int):
     total, rows = take(actors.order_by("id").values("id", "slug"), limit)
     return total, [
         (
-            f"Actor {row['slug']} is named by no kept text: keep it only if an article names it.",
+            Message(
+                gettext_noop(
+                    "Actor {slug} is named by no kept text: keep it only if an article names it."
+                ),
+                **row,
+            ),
             [Record("desk.actor", row["id"], row["slug"])],
         )
         for row in rows
@@ -714,8 +790,10 @@ def unnamed_actors(scope: Scope, limit: int):
 @rule(
     "affiliation-before-target",
     Severity.WARNING,
-    "An affiliation starts before the first day the desk knows its target existed (the "
-    "start of the target's own earliest dated tie).",
+    gettext_noop(
+        "An affiliation starts before the first day the desk knows its target existed (the "
+        "start of the target's own earliest dated tie)."
+    ),
     per_article=False,
 )
 def affiliations_before_targets(scope: Scope, limit: int):
@@ -739,8 +817,13 @@ def affiliations_before_targets(scope: Scope, limit: int):
     )
     return total, [
         (
-            f"{row['actor__slug']} {row['kind']} {row['target__slug']} from {row['start_date']}, "
-            f"but {row['target__slug']} is not known before {row['target_since']}.",
+            Message(
+                gettext_noop(
+                    "{actor__slug} {kind} {target__slug} from {start_date}, "
+                    "but {target__slug} is not known before {target_since}."
+                ),
+                **row,
+            ),
             [
                 Record(
                     "desk.affiliation",
@@ -760,8 +843,10 @@ def affiliations_before_targets(scope: Scope, limit: int):
 @rule(
     "title-in-body",
     Severity.ERROR,
-    "An article's title occurs word for word in its own body: a headline left in the text, "
-    "or a standfirst taken for the title.",
+    gettext_noop(
+        "An article's title occurs word for word in its own body: a headline left in the text, "
+        "or a standfirst taken for the title."
+    ),
 )
 def titles_in_bodies(scope: Scope, limit: int):
     articles = Article.objects.annotate(at=StrIndex("body", "title")).filter(at__gt=0)
@@ -770,7 +855,11 @@ def titles_in_bodies(scope: Scope, limit: int):
     total, rows = take(articles.order_by("id").values("id", "source", "title", "at"), limit)
     return total, [
         (
-            f"The title of {row['source']} is in its body at character {row['at'] - 1}.",
+            Message(
+                gettext_noop("The title of {source} is in its body at character {at}."),
+                source=row["source"],
+                at=row["at"] - 1,
+            ),
             [Record("desk.article", row["id"], row["source"])],
         )
         for row in rows

@@ -27,14 +27,14 @@ def test_doctor_page_lists_findings_with_links_to_their_records(
     page = response.content.decode()
     assert "status-unsigned" in page
     assert f'href="{admin_root}desk/claim/{claim.pk}/change/"' in page
-    assert '<p id="doctor-summary">1 errors,' in page
+    assert '<p id="doctor-summary">Erreurs : 1,' in page
 
 
 def test_doctor_page_on_the_corpus_shows_no_errors(editor_client, admin_root):
     response = editor_client.get(f"{admin_root}desk/doctor/")
 
     assert response.status_code == HTTPStatus.OK
-    assert '<p id="doctor-summary">0 errors, 4 warnings.' in response.content.decode()
+    assert '<p id="doctor-summary">Erreurs : 0, avertissements : 4.' in response.content.decode()
 
 
 def test_doctor_page_sends_anonymous_visitors_to_the_login(client, admin_root):

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from libya.desk.models import Actor, Article, Claim, Event
+from libya.desk import enrichment, suggestions
+from libya.desk.models import Actor, Article, Claim, DeskAPIKey, Event
 from libya.desk.models.preferences import EditorPreference
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +29,18 @@ state armed group outlet canonical name country owner title body precision day m
 year unknown created updated start end about review anchoring stamps context timeline
 network identity records language links none yes home edit log out recent changes
 waiting every insert update
+accepted accepting rejected proposed decided confidence high medium low extractor
+characters again before queue queued task tasks worker workers attempt attempts running
+failed succeeded aborted cancelled error errors warning warnings severity findings rule
+key keys prefix revoked created requests window last used
 """
 ENGLISH = frozenset(ENGLISH_WORDS.split())
 # Proper names and codes found in the corpus that read as English words.
 ALLOWED = {"English"}
 SKIPPED_TAGS = {"script", "style", "textarea"}
-# Cells holding data in any language: the actor list's aliases (Government of National Accord).
-DATA_CLASSES = {"field-alias_list"}
+# Data in any language: the actor list's aliases (Government of National Accord), and the
+# records (slugs, quoted text) and values a desk doctor's finding names.
+DATA_CLASSES = {"field-alias_list", "doctor-record", "doctor-value"}
 
 
 class VisibleText(HTMLParser):
@@ -76,10 +82,13 @@ def english_on(html: str) -> list[str]:
 
 
 def main_pages() -> list[str]:
+    """The pages an editor sees, with suggestions and jobs in the queues to show."""
     shoigu = Actor.objects.get(slug="sergei-shoigu")
     claim = Claim.objects.filter(speaker__isnull=False).order_by("pk").first()
     event = Event.objects.order_by("pk").first()
     article = Article.objects.order_by("pk").first()
+    suggestions.suggest_for_article(article)
+    enrichment.enqueue([article.pk])
     return [
         reverse("admin:index"),
         reverse("admin:desk_actor_changelist"),
@@ -95,18 +104,48 @@ def main_pages() -> list[str]:
         reverse("admin:desk_article_changelist"),
         reverse("admin:desk_article_change", args=[article.pk]),
         reverse("admin:desk_article_add"),
+        reverse("admin:desk_suggestion_changelist"),
+        reverse("admin:desk_suggestion_changelist") + "?status=all",
+        reverse("admin:desk_suggestion_review", args=[article.pk]),
+        reverse("desk_doctor"),
+        reverse("admin:procrastinate_procrastinatejob_changelist"),
     ]
 
 
-def test_main_pages_show_no_english_in_french(editor_client):
+def superuser_pages() -> list[str]:
+    """Pages only a superuser sees."""
+    return [reverse("admin:desk_deskapikey_changelist")]
+
+
+def english_on_pages(client: Client, urls: list[str]) -> dict[str, list[str]]:
     stray = {}
-    for url in main_pages():
-        response = editor_client.get(url)
+    for url in urls:
+        response = client.get(url)
         assert response.status_code == HTTPStatus.OK, url
         found = english_on(response.content.decode())
         if found:
             stray[url] = found[:10]
-    assert stray == {}
+    return stray
+
+
+def test_main_pages_show_no_english_in_french(editor_client):
+    assert english_on_pages(editor_client, main_pages()) == {}
+
+
+def test_the_review_screen_walked_shows_suggestions(editor_client):
+    article = Article.objects.order_by("pk").first()
+    main_pages()
+
+    response = editor_client.get(reverse("admin:desk_suggestion_review", args=[article.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["items"]
+    assert "Accepter" in response.content.decode()
+
+
+def test_superuser_pages_show_no_english_in_french(admin_client, editor):
+    DeskAPIKey.objects.create_key(name="moniteur", user=editor)
+    assert english_on_pages(admin_client, superuser_pages()) == {}
 
 
 def test_the_walk_would_catch_english(editor_client):

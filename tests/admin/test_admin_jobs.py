@@ -38,9 +38,9 @@ def test_editors_see_queue_depth_and_the_failed_jobs_error(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"todo: <strong>{counts['todo']}</strong>" in html
-    assert f"doing: <strong>{counts['doing']}</strong>" in html
-    assert "failed: <strong>1</strong>" in html
+    assert f"à faire : <strong>{counts['todo']}</strong>" in html
+    assert f"en cours : <strong>{counts['doing']}</strong>" in html
+    assert "en échec : <strong>1</strong>" in html
     assert "OperationalError: connection to server lost" in html
 
 
@@ -54,7 +54,7 @@ def test_a_jobs_page_lists_its_errors_and_cannot_be_changed(editor_client, admin
     )
 
     assert page.status_code == 200
-    assert "attempt 1" in page.content.decode()
+    assert "tentative 1" in page.content.decode()
     assert "connection to server lost" in page.content.decode()
     assert posted.status_code == 403
     assert ProcrastinateJob.objects.get(pk=failed.pk).status == "failed"

@@ -121,7 +121,7 @@ def test_accept_with_an_edited_speaker_creates_the_claim_at_its_span(
     shown = editor_client.get(response["Location"]).content.decode()
     assert f'href="{reverse("admin:desk_claim_change", args=[claim.pk])}"' in shown
     assert f'id="suggestion-{suggestion.pk}"' not in shown
-    assert f'<span class="desk-accepted" title="accepted">{QUOTE}</span>' in shown
+    assert f'<span class="desk-accepted" title="acceptée">{QUOTE}</span>' in shown
 
 
 def test_a_stale_accept_is_refused_and_keeps_the_editors_values(
@@ -137,7 +137,7 @@ def test_a_stale_accept_is_refused_and_keeps_the_editors_values(
 
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
-    assert "was changed by" in html
+    assert "a été modifié par" in html
     assert 'value="Aguila Testé"' in html
     assert not Claim.objects.filter(article=article).exists()
 
@@ -150,7 +150,7 @@ def test_accepting_a_quote_without_speaker_says_so(editor_client, article, form_
     response = editor_client.post(review_url(article), {**data, "op": "accept"})
 
     assert response.status_code == HTTPStatus.OK
-    assert "A direct quote needs its speaker" in response.content.decode()
+    assert "Une citation directe a besoin de son auteur" in response.content.decode()
     assert not Claim.objects.filter(article=article).exists()
 
 
@@ -339,7 +339,7 @@ def test_queue_action_on_a_stale_row_is_refused(editor_client, article):
     )
 
     assert response.status_code == HTTPStatus.OK
-    assert "was changed by" in response.content.decode()
+    assert "a été modifié par" in response.content.decode()
     assert Suggestion.objects.get(pk=row.pk).status == Suggestion.Status.PROPOSED
 
 
@@ -377,7 +377,7 @@ def test_highlighting_marks_nested_spans_by_the_narrowest():
     assert html == (
         "« "
         '<a href="#suggestion-2" class="desk-mark desk-kind-alias" title="alias">Khalifa</a>'
-        '<a href="#suggestion-1" class="desk-mark desk-kind-direct_quote" title="direct quote">'
+        '<a href="#suggestion-1" class="desk-mark desk-kind-direct_quote" title="citation directe">'
         " &lt;b&gt; a dit</a>"
         " » fin"
     )

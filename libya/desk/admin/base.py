@@ -155,3 +155,14 @@ class FullTextSearchMixin:
         if self.search_actor_join is not None:
             found |= linked_to_actor_q(search_term, *self.search_actor_join)
         return queryset.filter(found), distinct
+
+
+def titled(filter_class: type, title: str) -> type:
+    """A field's list filter under a translated title, for fields of libraries that name
+    them in English only (procrastinate's jobs, the API key library)."""
+
+    def __init__(self, *args, **kwargs):
+        filter_class.__init__(self, *args, **kwargs)
+        self.title = title
+
+    return type(f"Titled{filter_class.__name__}", (filter_class,), {"__init__": __init__})

@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk import doctor
 
 # Findings listed per rule on the page; the total is always shown.
 PAGE_LIMIT = 100
+SEVERITIES = {doctor.Severity.ERROR: _("error"), doctor.Severity.WARNING: _("warning")}
 
 
 def record_url(record: doctor.Record) -> str:
@@ -29,6 +32,18 @@ def doctor_view(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "admin/desk/doctor.html", context)
 
 
+def translated(message: str) -> str:
+    """A finding's message in the editor's language, its values (names, dates, quoted text)
+    marked as data."""
+    if not isinstance(message, doctor.Message):
+        return message
+    values = {
+        name: format_html('<span class="doctor-value">{}</span>', value)
+        for name, value in message.values.items()
+    }
+    return format_html(gettext(message.template), **values)
+
+
 def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict]:
     """Rules with their findings and each record's admin link, errors first."""
     results = sorted(report.results, key=lambda r: r.rule.severity != doctor.Severity.ERROR)
@@ -37,11 +52,14 @@ def shown_rules(report: doctor.Report, *, found_only: bool = False) -> list[dict
     return [
         {
             "rule": result.rule,
+            # The doctor speaks English to scripts; its rules are marked for translation.
+            "summary": gettext(result.rule.summary),
+            "severity": SEVERITIES[result.rule.severity],
             "total": result.total,
             "more": result.total - len(result.findings),
             "findings": [
                 {
-                    "message": finding.message,
+                    "message": translated(finding.message),
                     "records": [(record, record_url(record)) for record in finding.records],
                 }
                 for finding in result.findings

@@ -5,24 +5,59 @@ and each job's last error (which the queue itself does not keep) beside it.
 """
 
 from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
 
+from libya.desk.admin.base import titled
 from libya.desk.models import JobError
 
 STATES = ["todo", "doing", "failed", "succeeded"]
+# procrastinate names its states, fields, columns and actions in English only.
+STATE_LABELS = {
+    "todo": _("to do"),
+    "doing": _("running"),
+    "failed": _("failed"),
+    "succeeded": _("succeeded"),
+    "cancelled": _("cancelled"),
+    "aborted": _("aborted"),
+}
+EVENT_LABELS = {
+    "deferred": _("queued"),
+    "started": _("started"),
+    "deferred_for_retry": _("queued for retry"),
+    "failed": _("failed"),
+    "succeeded": _("succeeded"),
+    "cancelled": _("cancelled"),
+    "abort_requested": _("abort requested"),
+    "aborted": _("aborted"),
+    "scheduled": _("scheduled"),
+}
 
 
 def queue_figures() -> dict:
     """Jobs per state, and the workers that sent a heartbeat."""
     counts = dict(ProcrastinateJob.objects.order_by().values_list("status").annotate(n=Count("id")))
     return {
-        "states": [(state, counts.get(state, 0)) for state in STATES],
+        "states": [(state, STATE_LABELS[state], counts.get(state, 0)) for state in STATES],
         "workers": ProcrastinateWorker.objects.count(),
     }
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The job's state, named in the editor's language."""
+
+    title = _("state")
+    parameter_name = "status__exact"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list:
+        return list(STATE_LABELS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 admin.site.unregister(ProcrastinateJob)
@@ -30,10 +65,15 @@ admin.site.unregister(ProcrastinateJob)
 
 @admin.register(ProcrastinateJob)
 class JobAdmin(ProcrastinateJobAdmin):
-    list_display = [*ProcrastinateJobAdmin.list_display, "attempts", "last_error"]
+    list_display = ["pk", "task", "arguments", "state", "last_event", "tries", "last_error"]
     # Not procrastinate's filters on locks and priorities: each lists every distinct
     # value of the table, one query apiece, which a queue of 100,000 jobs makes long.
-    list_filter = ["status", "queue_name", "task_name"]
+    list_filter = [
+        StateFilter,
+        ("queue_name", titled(admin.AllValuesFieldListFilter, _("queue"))),
+        ("task_name", titled(admin.AllValuesFieldListFilter, _("task"))),
+    ]
+    actions = ["retry_jobs", "cancel_jobs", "abort_jobs"]
     change_list_template = "admin/procrastinate/procrastinatejob/queue_change_list.html"
 
     def get_queryset(self, request: HttpRequest):
@@ -46,6 +86,43 @@ class JobAdmin(ProcrastinateJobAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [*super().get_readonly_fields(request, obj), "errors"]
 
+    @admin.display(description=_("task"), ordering="task_name")
+    def task(self, job: ProcrastinateJob) -> str:
+        return self.short_task_name(job)
+
+    @admin.display(description=_("arguments"))
+    def arguments(self, job: ProcrastinateJob) -> str:
+        return self.pretty_args(job)
+
+    @admin.display(description=_("state"), ordering="status")
+    def state(self, job: ProcrastinateJob) -> str:
+        return STATE_LABELS.get(job.status, job.status)
+
+    @admin.display(description=_("last event"))
+    def last_event(self, job: ProcrastinateJob) -> str:
+        # procrastinate's own summary is an English template; its events are prefetched.
+        event = job.procrastinateevent_set.first()
+        if event is None or event.at is None:
+            return ""
+        label = EVENT_LABELS.get(event.type, event.type)
+        return _("%(event)s %(ago)s ago") % {"event": label, "ago": timesince(event.at)}
+
+    @admin.display(description=_("attempts"), ordering="attempts")
+    def tries(self, job: ProcrastinateJob) -> int:
+        return job.attempts
+
+    @admin.action(description=_("Retry the selected failed or running jobs"))
+    def retry_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ProcrastinateJobAdmin.retry(self, request, queryset)
+
+    @admin.action(description=_("Cancel the selected jobs still to do"))
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ProcrastinateJobAdmin.cancel(self, request, queryset)
+
+    @admin.action(description=_("Abort the selected jobs, to do or running"))
+    def abort_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ProcrastinateJobAdmin.abort(self, request, queryset)
+
     @admin.display(description=_("last error"))
     def last_error(self, job: ProcrastinateJob) -> str:
         return job.last_error or ""
@@ -53,8 +130,11 @@ class JobAdmin(ProcrastinateJobAdmin):
     @admin.display(description=_("errors, newest first"))
     def errors(self, job: ProcrastinateJob) -> str:
         rows = JobError.objects.filter(job_id=job.pk).order_by("-pk")
+        line = _("attempt %(attempt)s at %(at)s: %(error)s")
         return "\n\n".join(
-            f"attempt {e.attempt} at {e.at:%Y-%m-%d %H:%M:%S}: {e.trace or e.error}" for e in rows
+            line
+            % {"attempt": e.attempt, "at": f"{e.at:%Y-%m-%d %H:%M:%S}", "error": e.trace or e.error}
+            for e in rows
         )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
