@@ -6,6 +6,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from libya.desk import suggestions
 from libya.desk.dashboard import FIGURES, Figure, figure
 from libya.desk.models import Article, Claim, Event
 from tests.factories import ArticleFactory, ClaimFactory, EventFactory
@@ -100,6 +101,18 @@ def test_a_figure_is_one_function(editor_client):
 
 def test_dashboard_query_count_is_fixed(editor_client, django_assert_num_queries):
     editor_client.get(reverse("admin:index"))
-    with django_assert_num_queries(15):
+    # Two queries per figure with rows (its count, its rows), whatever the desk holds.
+    with django_assert_num_queries(17):
         response = editor_client.get(reverse("admin:index"))
     assert response.status_code == HTTPStatus.OK
+
+
+def test_suggestions_waiting_lead_to_their_review_screens(editor_client):
+    article = ArticleFactory(body="« Nous ne céderons pas », a déclaré le ministre libyen.")
+    waiting = suggestions.suggest_for_article(article).created
+
+    html = editor_client.get(reverse("admin:index")).content.decode()
+
+    assert waiting > 0
+    assert reverse("admin:desk_suggestion_review", args=[article.pk]) in html
+    assert reverse("admin:desk_suggestion_changelist") in html
