@@ -30,8 +30,42 @@ from libya.desk.models.claims import quote_starts
 SLUG_MAX_CHARS = 80
 
 
-def actor_slug(**options) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="slug", queryset=Actor.objects.all(), **options)
+class TextOnly:
+    """A text field that refuses numbers: DRF would store 12 as "12"; the schema says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CharField(TextOnly, serializers.CharField):
+    pass
+
+
+class SlugField(TextOnly, serializers.SlugField):
+    pass
+
+
+class URLField(TextOnly, serializers.URLField):
+    pass
+
+
+class SlugRef(serializers.SlugRelatedField):
+    """A related record by slug. DRF takes "" for null; the schema offers null alone for none."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            raise serializers.ValidationError("A slug is required; send null for none.")
+        return super().run_validation(data)
+
+
+def slug_ref(model: type[models.Model], **options) -> SlugRef:
+    return SlugRef(slug_field="slug", queryset=model.objects.all(), **options)
+
+
+def actor_slug(**options) -> SlugRef:
+    return slug_ref(Actor, **options)
 
 
 def free_slug(model: type[models.Model], text: str) -> str:
@@ -46,6 +80,14 @@ def free_slug(model: type[models.Model], text: str) -> str:
 
 class ModelInput(serializers.ModelSerializer):
     """Validates with the model's ``full_clean()`` too, errors keyed by field."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.SlugField: SlugField,
+        models.URLField: URLField,
+    }
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
@@ -71,7 +113,7 @@ class ModelInput(serializers.ModelSerializer):
 
 
 class ActorInput(ModelInput):
-    slug = serializers.SlugField(max_length=200, required=False)
+    slug = SlugField(max_length=200, required=False)
     owner = actor_slug(required=False, allow_null=True)
 
     class Meta:
@@ -94,8 +136,8 @@ class AliasInput(ModelInput):
 
 
 class ArticleInput(ModelInput):
-    slug = serializers.SlugField(max_length=200, required=False)
-    source = serializers.CharField(
+    slug = SlugField(max_length=200, required=False)
+    source = CharField(
         max_length=300,
         required=False,
         help_text="The feed's own identifier of the document; generated when absent.",
@@ -154,13 +196,9 @@ class ArticleInput(ModelInput):
 
 
 class EventInput(ModelInput):
-    slug = serializers.SlugField(max_length=200, required=False)
-    parent = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Event.objects.all(), required=False, allow_null=True
-    )
-    articles = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Article.objects.all(), many=True, required=False
-    )
+    slug = SlugField(max_length=200, required=False)
+    parent = slug_ref(Event, required=False, allow_null=True)
+    articles = slug_ref(Article, many=True, required=False)
 
     class Meta:
         model = Event
@@ -184,7 +222,7 @@ class EventInput(ModelInput):
 
 
 class ParticipationInput(ModelInput):
-    event = serializers.SlugRelatedField(slug_field="slug", queryset=Event.objects.all())
+    event = slug_ref(Event)
     actor = actor_slug()
 
     class Meta:
@@ -197,13 +235,11 @@ class ParticipationInput(ModelInput):
 class ClaimInput(ModelInput):
     """A claim by span (``span_start``/``span_end``) or by ``quote``, located in the body."""
 
-    article = serializers.SlugRelatedField(slug_field="slug", queryset=Article.objects.all())
+    article = slug_ref(Article)
     speaker = actor_slug(required=False, allow_null=True)
-    event = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Event.objects.all(), required=False, allow_null=True
-    )
+    event = slug_ref(Event, required=False, allow_null=True)
     subjects = actor_slug(many=True, required=False)
-    quote = serializers.CharField(
+    quote = CharField(
         write_only=True,
         required=False,
         trim_whitespace=False,

@@ -7,6 +7,7 @@ import pghistory
 import psycopg
 from django.core.management.base import CommandError
 from django.db import InterfaceError, OperationalError
+from procrastinate.exceptions import ConnectorException
 from tqdm import tqdm
 
 from libya.desk import bulk, ingest
@@ -36,8 +37,14 @@ class Command(TrackedCommand):
                 report = bulk.import_paths(paths, batch_size=batch_size, progress=bar.update)
         except ingest.SourceError as exc:
             raise CommandError(str(exc)) from exc
-        # COPY goes through psycopg's own cursor, whose errors Django does not wrap.
-        except (OperationalError, InterfaceError, psycopg.OperationalError) as exc:
+        # COPY goes through psycopg's own cursor, whose errors Django does not wrap; the job
+        # queue wraps its own (enrichment jobs are queued in the import's transaction).
+        except (
+            OperationalError,
+            InterfaceError,
+            psycopg.OperationalError,
+            ConnectorException,
+        ) as exc:
             raise CommandError(
                 f"The database became unreachable after {bar.n:,} records ({exc}). "
                 "Every batch before the fault is stored; run the same command again "
