@@ -44,6 +44,35 @@ def test_own_day():
     assert [d.on for d in found] == [date(2020, 1, 14)]
 
 
+THURSDAY = date(2020, 2, 20)
+
+
+def _whole(text):
+    return [(0, len(text))]
+
+
+def test_a_weekday_beside_hier_is_the_writers_day():
+    """Posted on Thursday, written on Wednesday: "hier" is Tuesday."""
+    text = "Il a tenu mercredi des consultations après la suspension hier soir des pourparlers."
+    assert dates.writers_day(text, _whole(text), THURSDAY, "day") == (date(2020, 2, 19), "day")
+
+
+def test_a_weekday_alone_leaves_the_publication_day():
+    for text in ("Il a tenu mercredi des consultations.", "Il a parlé jeudi, après hier soir."):
+        assert dates.writers_day(text, _whole(text), THURSDAY, "day") == (THURSDAY, "day")
+
+
+def test_a_dateline_or_ce_gives_the_writers_day_even_at_month_precision():
+    for text in ("MOSCOU, 19 février (Reuters) - Le maréchal", "Il a dit ce mercredi 19 février"):
+        found = dates.writers_day(text, _whole(text), date(2020, 2, 1), "month")
+        assert found == (date(2020, 2, 19), "day")
+
+
+def test_a_stated_day_after_publication_is_not_the_writers_day():
+    text = "Le sommet aura lieu ce 25 février à Berlin."
+    assert dates.writers_day(text, _whole(text), THURSDAY, "day") == (THURSDAY, "day")
+
+
 def test_quotes_of_every_kind():
     body = 'Il a dit « oui », puis "non", “peut-être” et ‹ jamais ›.'
     found, unclosed = quotes.find_quotes(body)
