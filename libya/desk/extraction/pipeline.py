@@ -36,7 +36,9 @@ def extract(
     if own is not None:
         proposals.append(own)
     return Extraction(
-        sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions
+        sorted(proposals, key=lambda p: (p.start, p.kind)),
+        messages,
+        sorted(article.mentions + article.implied, key=lambda m: m.start),
     )
 
 
