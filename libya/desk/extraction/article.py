@@ -3,7 +3,7 @@
 import bisect
 from datetime import date
 
-from libya.desk.extraction import mentions, nlp, quotes, vocabulary
+from libya.desk.extraction import dates, mentions, nlp, quotes, vocabulary
 from libya.desk.extraction.actors import Resolver, clean_name
 from libya.desk.extraction.types import ActorRef, Mention
 from libya.desk.models import Actor
@@ -25,6 +25,9 @@ class Article:
         self.persons = self._persons()
         self.mentions = sorted(self.mentions + self._derived_mentions(), key=lambda m: m.start)
         self._starts = [m.start for m in self.mentions]
+        self.implied = mentions.implied_mentions(body, self.mentions)
+        sentences = [(s.start_char, s.end_char) for s in self.doc.sents]
+        self.today, self.today_precision = dates.writers_day(body, sentences, published, precision)
         self.said_by: dict[str, tuple[date | None, str | None]] = {}
 
     def mention_covering(self, start: int, end: int) -> Mention | None:

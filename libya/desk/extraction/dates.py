@@ -142,3 +142,53 @@ def _weekday(match: re.Match, published: date | None, precision: str):
     if back == 0 and match["last"]:
         back = 7
     return published - timedelta(days=back), DatePrecision.DAY
+
+
+YESTERDAY = re.compile(r"\b(?:avant-)?hier\b", re.I)
+# "MOSCOU, 19 février (Reuters) -": a dateline opening a paragraph gives the writer's day.
+DATELINE = re.compile(
+    rf"^[^\W\d_][^\W\d_' -]{{0,40}},\s+(?:le\s+)?(?=(?:(?:{_WEEKDAY})\s+)?(?:1er|[0-3]?\d)\s)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def writers_day(
+    body: str, sentences: list[tuple[int, int]], published: date | None, precision: str
+) -> tuple[date | None, str]:
+    """The day the text was written, which "hier" and "lundi" count from.
+
+    The publication date, unless the text states its own day: a dateline, "ce
+    19 février", or a sentence that dates one thing by a weekday and another by
+    "hier" ("a tenu mercredi … après la suspension hier soir"): a writer does not
+    call one day both, so the weekday is the writer's today, and a web edition
+    posted the next day must not move "hier" with it.
+    """
+    stated = _datelines(body, published, precision) + own_dates(body, published, precision)
+    if stated:
+        latest = max(stated, key=lambda d: d.on)
+        if published is None or precision != DatePrecision.DAY or latest.on <= published:
+            # At month precision a day of that month is a gain, not a contradiction.
+            return latest.on, latest.precision
+    if published is None or precision != DatePrecision.DAY:
+        return published, precision
+    for start, end in sentences:
+        sentence = body[start:end]
+        if not YESTERDAY.search(sentence):
+            continue
+        for match in WEEKDAY.finditer(sentence):
+            if match["last"]:
+                continue
+            on, _ = _weekday(match, published, precision)
+            if on < published:
+                return on, DatePrecision.DAY
+    return published, precision
+
+
+def _datelines(body: str, published: date | None, precision: str) -> list[FoundDate]:
+    found = []
+    for marker in DATELINE.finditer(body):
+        match = DAY_MONTH.match(body, marker.end())
+        resolved = match and _day_month(match, published, precision)
+        if resolved:
+            found.append(FoundDate(marker.start(), match.end(), *resolved))
+    return found

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from libya.desk import ingest
 from libya.desk.extraction.types import ActorRef, Mention
-from libya.desk.models import Alias
+from libya.desk.models import Actor, Alias
 
 CHUNK_CHARS = 4000
 # The same words desk_fold (migration 0001) keeps: runs of letters and digits.
@@ -160,3 +160,34 @@ def _longest_first(candidates: list[Mention]) -> list[Mention]:
         if all(mention.end <= k.start or k.end <= mention.start for k in kept):
             kept.append(mention)
     return sorted(kept, key=lambda m: m.start)
+
+
+def implied_mentions(body: str, kept: list[Mention]) -> list[Mention]:
+    """States named by a nationality word inside the name of one of their organs.
+
+    "forces spéciales françaises" names France too, "ministère russe" Russia; a
+    faction's name does not name the state it fights over ("Armée nationale
+    libyenne"). Kept apart from the mentions the rules read, which never overlap.
+    """
+    states = _aliases({fold(state) for state in PEOPLES.values()})
+    peoples = {fold(word): state for word, state in PEOPLES.items()}
+    implied = []
+    for mention in kept:
+        if not mention.known_alias or mention.actor_kind != Actor.Kind.GOVERNMENT_BODY:
+            continue
+        for word in WORD.finditer(body, mention.start, mention.end):
+            state = peoples.get(fold(word.group()))
+            hit = state and states.get(fold(state))
+            inside = (word.start(), word.end()) != (mention.start, mention.end)
+            if hit and inside and hit[0].slug != mention.actor.slug:
+                implied.append(Mention(word.start(), word.end(), hit[0], hit[1], False))
+    return implied
+
+
+def _aliases(folded: set[str]) -> dict[str, tuple[ActorRef, str]]:
+    columns = ("folded", "actor__slug", "actor__name", "actor__kind")
+    rows = Alias.objects.filter(folded__in=folded).order_by("actor_id").values_list(*columns)
+    table = {}
+    for name, slug, actor_name, kind in rows:
+        table.setdefault(name, (ActorRef(slug, actor_name), kind))
+    return table

@@ -36,7 +36,9 @@ def extract(
     if own is not None:
         proposals.append(own)
     return Extraction(
-        sorted(proposals, key=lambda p: (p.start, p.kind)), messages, article.mentions
+        sorted(proposals, key=lambda p: (p.start, p.kind)),
+        messages,
+        sorted(article.mentions + article.implied, key=lambda m: m.start),
     )
 
 
@@ -110,20 +112,21 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
     The sentence around the statement (what was said aside: a date inside a quote
     is what it is about); the speaker's previous statement; for a quotation, the
     day a verb earlier in the paragraph set ("Il a reçu hier … « … », a lancé
-    ce dernier"); the publication date.
+    ce dernier"); the day the text was written (its publication date unless it
+    states its own).
     """
     start, end = region
     text = _blank(article.body, start, end, hidden)
     history = article.said_by
     key = (speaker.slug or speaker.name) if speaker else None
-    found = datefind.find_dates(text, article.published, article.precision)
+    found = datefind.find_dates(text, article.today, article.today_precision)
     paragraph = max(article.body.rfind("\n", 0, start), 0)
     inside = [(q.open_at, q.close_at) for q in article.quotes_between(paragraph, start)]
     before = _blank(article.body, paragraph, start, inside)
     earlier = [
         found_date
         for found_date in datefind.find_dates(
-            before, article.published, article.precision, paragraph
+            before, article.today, article.today_precision, paragraph
         )
         if scene and article.dates_a_verb(found_date)
     ]
@@ -133,8 +136,8 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
         result = history[key]
     elif earlier:
         result = (earlier[0].on, earlier[0].precision)
-    elif article.published and article.precision != DatePrecision.UNKNOWN:
-        result = (article.published, article.precision)
+    elif article.today and article.today_precision != DatePrecision.UNKNOWN:
+        result = (article.today, article.today_precision)
     else:
         result = (None, None)
     if key is not None:

@@ -13,9 +13,12 @@ compared afterwards. A suggestion counts for a gold span when it covers at least
 80 % of it. Speakers are compared by desk slug; a gold speaker the desk lacks
 (`new:<name>`) counts when a new actor of that surname is proposed; a gold
 claim with no speaker counts when none, or only an unnamed one, is proposed.
-Said dates are scored on the recalled claims whose gold date has day precision.
-Mentions compare the set of desk actors a text names (known aliases,
-capitals and nationality words, new spellings) with the gold set.
+Said dates are scored on the recalled claims whose gold date has day precision;
+"hier", weekdays and undated statements count from the day the text states as
+its own (a dateline, "ce 19 février", a weekday beside "hier"), else from the
+publication date. Mentions compare the set of desk actors a text names (known
+aliases, capitals and nationality words, a nationality word inside a state
+organ's name, new spellings) with the gold set.
 
 The hand-written texts are described in `tests/data/extraction/README.md`:
 01 to 06 were used to improve the rules, 07 and 08 were written after the
