@@ -121,3 +121,31 @@ def test_hier_counts_from_the_day_the_text_was_written(extract):
         "La trêve doit tenir": date(2020, 2, 19),
         "Le port est une cible": date(2020, 2, 18),
     }
+
+
+def test_a_speakers_next_statement_follows_the_story_to_its_new_day(extract):
+    """Lavrov spoke on the 13th; once the text says the story is "ce 14 janvier", his
+    undated « a ajouté » belongs to the 14th, not to his previous statement's day."""
+    body = (
+        "Sergueï Lavrov s'est félicité le 13 janvier d'un « certain progrès » à Moscou.\n"
+        "Le ministère russe a fait savoir ce 14 janvier que Khalifa Haftar était parti.\n"
+        "Le ministre Sergueï Lavrov a ajouté : « Nous allons poursuivre nos efforts. »"
+    )
+    found = extract(body, date(2020, 1, 14), "day")
+    said = {p.text: p.said_on for p in found.proposals if p.kind == "direct_quote"}
+    assert said == {
+        "certain progrès": date(2020, 1, 13),
+        "Nous allons poursuivre nos efforts.": date(2020, 1, 14),
+    }
+
+
+def test_a_statement_told_in_the_pluperfect_keeps_the_speakers_earlier_day(extract):
+    """ "Auparavant, il avait demandé …": told after "ce 14 janvier", but of the 13th."""
+    body = (
+        "Sergueï Lavrov s'est félicité le 13 janvier d'un « certain progrès » à Moscou.\n"
+        "Le ministère russe a fait savoir ce 14 janvier que Khalifa Haftar était parti. "
+        "Auparavant, Sergueï Lavrov avait jugé « encourageant » le dialogue."
+    )
+    found = extract(body, date(2020, 1, 14), "day")
+    said = {p.text: p.said_on for p in found.proposals if p.kind == "direct_quote"}
+    assert said["encourageant"] == date(2020, 1, 13)

@@ -89,7 +89,7 @@ def test_missing_file_is_a_command_error(tmp_path, db):
 
 
 def test_interface_names_and_json_shape():
-    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("desk-extractor", "1")
+    assert (EXTRACTOR_NAME, EXTRACTOR_VERSION) == ("desk-extractor", "2")
     quote = Proposal(
         "direct_quote",
         3,

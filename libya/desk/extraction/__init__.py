@@ -10,7 +10,7 @@ from libya.desk.extraction.pipeline import extract
 from libya.desk.extraction.types import ActorRef, Extraction, Mention, Proposal
 
 EXTRACTOR_NAME = "desk-extractor"
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 __all__ = [
     "EXTRACTOR_NAME",

@@ -28,7 +28,18 @@ class Article:
         self.implied = mentions.implied_mentions(body, self.mentions)
         sentences = [(s.start_char, s.end_char) for s in self.doc.sents]
         self.today, self.today_precision = dates.writers_day(body, sentences, published, precision)
-        self.said_by: dict[str, tuple[date | None, str | None]] = {}
+        # Per speaker: the date of their last statement, and where it ended.
+        self.said_by: dict[str, tuple[tuple[date | None, str | None], int]] = {}
+        self.own_days = dates.own_dates(body, published, precision)
+
+    def moved_on(self, since: int, until: int, on: date | None) -> bool:
+        """Whether the text names a later day as its own ("ce 14 janvier") between two points.
+
+        A speaker's earlier date carries over to their next statement only while the
+        story stays on that day: once the writer says the story is now "ce 14 janvier",
+        an undated « a ajouté » belongs to the new day.
+        """
+        return on is not None and any(since <= d.start < until and d.on > on for d in self.own_days)
 
     def mention_covering(self, start: int, end: int) -> Mention | None:
         at = bisect.bisect_right(self._starts, start) - 1
@@ -154,6 +165,15 @@ class Article:
     def last_person_before(self, at: int) -> ActorRef | None:
         index = bisect.bisect_left(self.persons, at, key=lambda p: p[0])
         return self.persons[index - 1][1] if index else None
+
+    def looks_back(self, at: int) -> bool:
+        """Whether the sentence at ``at`` tells of an earlier time: its main verb is in
+        the pluperfect ("Auparavant, il avait demandé …")."""
+        root = self.sentence_at(at).root
+        return any(
+            child.dep_ == "aux:tense" and "Imp" in child.morph.get("Tense")
+            for child in root.children
+        )
 
     def sentence_at(self, at: int):
         token = self.doc[max(0, self.token_index(at))]

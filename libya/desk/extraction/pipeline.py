@@ -110,7 +110,9 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
     """When it was said, from the first of these that gives a date.
 
     The sentence around the statement (what was said aside: a date inside a quote
-    is what it is about); the speaker's previous statement; for a quotation, the
+    is what it is about); the speaker's previous statement, unless the text has
+    since moved on to a later day of its own and this one is not told in the
+    pluperfect; for a quotation, the
     day a verb earlier in the paragraph set ("Il a reçu hier … « … », a lancé
     ce dernier"); the day the text was written (its publication date unless it
     states its own).
@@ -130,18 +132,22 @@ def _said(article, region, hidden, speaker, scene=False) -> tuple[date | None, s
         )
         if scene and article.dates_a_verb(found_date)
     ]
+    carried, carried_from = history.get(key, ((None, None), start))
+    looks_back = article.looks_back(start)
     if found:
         result = (found[0].on, found[0].precision)
-    elif key in history:
-        result = history[key]
+    elif key in history and (looks_back or not article.moved_on(carried_from, start, carried[0])):
+        result = carried
     elif earlier:
         result = (earlier[0].on, earlier[0].precision)
     elif article.today and article.today_precision != DatePrecision.UNKNOWN:
         result = (article.today, article.today_precision)
     else:
         result = (None, None)
-    if key is not None:
-        history[key] = result
+    if key is not None and not (looks_back and result == carried):
+        # A look back does not move the speaker's clock: their next statement is
+        # still dated from where the story stands.
+        history[key] = (result, end)
     return result
 
 
