@@ -145,6 +145,12 @@ bench-feeds: install
 bench-doctor: install
 	@$(WITH_DB) $(PY) bench/doctor.py --tier $(TIER)
 
+# The editor's pages (issue 13), dashboard and dossiers, on the same bench database:
+# `make bench-desk TIER=M`.
+.PHONY: bench-desk
+bench-desk: install
+	@$(WITH_DB) $(PY) bench/desk.py --tier $(TIER)
+
 # Where the Python time of an API request goes (bench/overhead.py), on the tier's bench
 # database (run `make bench` once first); prints JSON and writes test-output/bench/overhead.json.
 .PHONY: bench-overhead

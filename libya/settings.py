@@ -49,9 +49,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "pgtrigger",
-    "pghistory",
+    "libya.desk.apps.HistoryConfig",  # pghistory, named in the editor's language
     "pghistory.admin",
-    "procrastinate.contrib.django",
+    "libya.desk.apps.JobQueueConfig",  # procrastinate.contrib.django, likewise
     "libya.desk",
 ]
 

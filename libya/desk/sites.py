@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from libya.desk.dashboard import dashboard_figures
 from libya.desk.language import set_language
 
+# Models of libraries that name them in English only. Their names are part of the
+# libraries' own migrations, so the admin gives them these where it lists them.
+LIBRARY_MODEL_NAMES = {
+    ("procrastinate", "ProcrastinateJob"): _("Jobs"),
+    ("pghistory", "Events"): _("History events"),
+}
+
 
 class DeskAdminSite(admin.AdminSite):
     site_header = _("Libya desk")
@@ -27,6 +34,14 @@ class DeskAdminSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context: dict | None = None):
         context = {"figures": dashboard_figures(), **(extra_context or {})}
         return super().index(request, context)
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list:
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            for model in app["models"]:
+                name = LIBRARY_MODEL_NAMES.get((app["app_label"], model["object_name"]))
+                model["name"] = name or model["name"]
+        return apps
 
     def get_urls(self):
         language = self.admin_view(set_language)

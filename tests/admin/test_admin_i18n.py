@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 from django.urls import reverse
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from libya.desk import enrichment, suggestions
 from libya.desk.models import Actor, Article, Claim, DeskAPIKey, Event
@@ -33,6 +34,7 @@ accepted accepting rejected proposed decided confidence high medium low extracto
 characters again before queue queued task tasks worker workers attempt attempts running
 failed succeeded aborted cancelled error errors warning warnings severity findings rule
 key keys prefix revoked created requests window last used
+procrastinate job jobs background
 """
 ENGLISH = frozenset(ENGLISH_WORDS.split())
 # Proper names and codes found in the corpus that read as English words.
@@ -89,6 +91,7 @@ def main_pages() -> list[str]:
     article = Article.objects.order_by("pk").first()
     suggestions.suggest_for_article(article)
     enrichment.enqueue([article.pk])
+    job = ProcrastinateJob.objects.order_by("pk").first()
     return [
         reverse("admin:index"),
         reverse("admin:desk_actor_changelist"),
@@ -109,6 +112,8 @@ def main_pages() -> list[str]:
         reverse("admin:desk_suggestion_review", args=[article.pk]),
         reverse("desk_doctor"),
         reverse("admin:procrastinate_procrastinatejob_changelist"),
+        reverse("admin:procrastinate_procrastinatejob_change", args=[job.pk]),
+        reverse("admin:app_list", args=["procrastinate"]),
     ]
 
 

@@ -7,7 +7,9 @@ and each job's last error (which the queue itself does not keep) beside it.
 from django.contrib import admin
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils.formats import date_format
 from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
@@ -80,11 +82,51 @@ class JobAdmin(ProcrastinateJobAdmin):
         last = JobError.objects.filter(job_id=OuterRef("pk")).order_by("-pk").values("error")
         return super().get_queryset(request).annotate(last_error=Subquery(last[:1]))
 
-    def get_fields(self, request: HttpRequest, obj=None):
-        return [*super().get_fields(request, obj), "errors"]
+    # procrastinate's own fields and event inline are labelled in English only: the same
+    # facts, under the desk's labels.
+    fields = [
+        "number",
+        "task",
+        "arguments",
+        "state",
+        "queue",
+        "lock_name",
+        "scheduled",
+        "tries",
+        "events",
+        "errors",
+    ]
+    readonly_fields = fields
+    inlines = []
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return [*super().get_readonly_fields(request, obj), "errors"]
+        return self.readonly_fields
+
+    @admin.display(description=_("number"))
+    def number(self, job: ProcrastinateJob) -> int:
+        return job.pk
+
+    @admin.display(description=_("queue"))
+    def queue(self, job: ProcrastinateJob) -> str:
+        return job.queue_name
+
+    @admin.display(description=_("lock"))
+    def lock_name(self, job: ProcrastinateJob) -> str:
+        return job.lock or job.queueing_lock or ""
+
+    @admin.display(description=_("scheduled for"))
+    def scheduled(self, job: ProcrastinateJob) -> str:
+        if job.scheduled_at is None:
+            return _("as soon as possible")
+        return date_format(localtime(job.scheduled_at), "DATETIME_FORMAT")
+
+    @admin.display(description=_("events, newest first"))
+    def events(self, job: ProcrastinateJob) -> str:
+        return "\n".join(
+            f"{event.at:%Y-%m-%d %H:%M:%S} {EVENT_LABELS.get(event.type, event.type)}"
+            for event in job.procrastinateevent_set.all()
+            if event.at is not None
+        )
 
     @admin.display(description=_("task"), ordering="task_name")
     def task(self, job: ProcrastinateJob) -> str:
@@ -138,7 +180,17 @@ class JobAdmin(ProcrastinateJobAdmin):
         )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        return super().changelist_view(request, {"queue": queue_figures(), **(extra_context or {})})
+        # procrastinate's model is "procrastinate job": the title and breadcrumbs say "jobs".
+        context = {"queue": queue_figures(), "title": _("Jobs"), "models_name": _("Jobs")}
+        return super().changelist_view(request, context | (extra_context or {}))
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
+    ):
+        context = {"title": _("Job %(pk)s") % {"pk": object_id}, "models_name": _("Jobs")}
+        return super().changeform_view(
+            request, object_id, form_url, context | (extra_context or {})
+        )
 
 
 @admin.register(JobError)
