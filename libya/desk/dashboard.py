@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Max, OuterRef, Value
+from django.db.models import Count, Exists, F, OuterRef, Value
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 
 from libya.desk.history import LABELS
 from libya.desk.models import Article, Claim, Event, Suggestion
+from libya.desk.models.common import newest_first
 
 # Rows listed under a figure; the linked list has the rest.
 ROWS = 8
@@ -77,12 +78,13 @@ def changelist(model_name: str, **filters) -> str:
 @figure(order=10)
 def claims_to_review() -> Figure:
     unreviewed = Claim.objects.filter(status=Claim.Status.UNREVIEWED)
-    by_article = (
-        unreviewed.order_by()
-        .values("article_id", "article__title")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "article__title")[:ROWS]
+    # Counted on the claims alone (the partial index claim_unreviewed_article), then the
+    # few articles named: grouping the join by title read every unreviewed claim's article.
+    by_article = list(
+        unreviewed.order_by().values("article_id").annotate(n=Count("*")).order_by("-n")[:ROWS]
     )
+    titles = Article.objects.only("title").in_bulk([row["article_id"] for row in by_article])
+    by_article.sort(key=lambda row: (-row["n"], titles[row["article_id"]].title))
     status = {"status__exact": Claim.Status.UNREVIEWED}
     return Figure(
         title=_("Claims to review, by article"),
@@ -90,7 +92,7 @@ def claims_to_review() -> Figure:
         url=changelist("claim", **status),
         rows=[
             Row(
-                row["article__title"],
+                titles[row["article_id"]].title,
                 changelist("claim", **status, article__id__exact=row["article_id"]),
                 row["n"],
             )
@@ -169,14 +171,15 @@ def recent_changes() -> Figure:
 
 @figure(order=40)
 def articles_without_claims() -> Figure:
-    bare = Article.objects.filter(~Exists(Claim.objects.filter(article=OuterRef("pk"))))
+    no_claims = Article.objects.filter(~Exists(Claim.objects.filter(article=OuterRef("pk"))))
+    first = _first_rows_and_count(no_claims, ["-published_on", "slug"])
     return Figure(
         title=_("Articles with no claims"),
-        count=bare.count(),
+        count=first.count,
         url=changelist("article", claims__isnull="True"),
         rows=[
             Row(article.title, reverse("admin:desk_article_change", args=[article.pk]))
-            for article in bare.only("title").order_by("-published_on", "slug")[:ROWS]
+            for article in first.rows
         ],
         empty=_("Every article has claims."),
     )
@@ -185,23 +188,43 @@ def articles_without_claims() -> Figure:
 @figure(order=50)
 def events_without_source() -> Figure:
     reports = Event.articles.through.objects.filter(event=OuterRef("pk"))
-    bare = Event.objects.filter(~Exists(reports))
+    no_source = Event.objects.filter(~Exists(reports))
+    first = _first_rows_and_count(no_source, ["-start_date", "slug"])
     return Figure(
         title=_("Events with no source"),
-        count=bare.count(),
+        count=first.count,
         url=changelist("event", articles__isnull="True"),
         rows=[
             Row(event.title, reverse("admin:desk_event_change", args=[event.pk]))
-            for event in bare.only("title").order_by("-start_date", "slug")[:ROWS]
+            for event in first.rows
         ],
         empty=_("Every event has a source article."),
     )
 
 
+@dataclass
+class FirstRows:
+    rows: list
+    count: int
+
+
+def _first_rows_and_count(queryset, ordering: list[str]) -> FirstRows:
+    """The first ROWS rows by ``ordering``, and the count of all.
+
+    The anti-join runs on ids alone (index-only scans), then only the rows it leaves
+    are read. Asked for whole rows, the planner, which cannot foresee how few rows an
+    anti-join leaves, read every article's heap (tier M: 0.4 to 0.7 s against 0.2 s).
+    """
+    ids = list(queryset.values_list("pk", flat=True))
+    rows = queryset.model.objects.filter(pk__in=ids).only("title").order_by(*ordering)[:ROWS]
+    return FirstRows(list(rows) if ids else [], len(ids))
+
+
 @figure(order=60)
 def claims_per_month() -> Figure:
     """Claims said per month over the last CHART_MONTHS months with claims, by status."""
-    last = Claim.objects.aggregate(last=Max("said_on"))["last"]
+    # The newest date, from the claim_said_id index (max() would read every claim).
+    last = Claim.objects.order_by(newest_first("said_on")).values_list("said_on", flat=True).first()
     counts: dict[tuple[date, str], int] = {}
     if last is not None:
         first = _months_before(last.replace(day=1), CHART_MONTHS - 1)
@@ -209,7 +232,7 @@ def claims_per_month() -> Figure:
             Claim.objects.filter(said_on__gte=first)
             .annotate(month=TruncMonth("said_on"))
             .values("month", "status")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("*"))
             .order_by()
         )
         counts = {(row["month"], row["status"]): row["n"] for row in grouped}

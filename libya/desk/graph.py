@@ -110,7 +110,7 @@ def _add_claims(graph: Graph) -> None:
     )
     claims = (
         Claim.objects.published()
-        .filter(Q(speaker=graph.focus) | Q(pk__in=_claims_about(graph.focus)))
+        .filter(pk__in=_claims_involving(graph.focus))
         .annotate(disputed=Exists(contradicted))
         .select_related("speaker", "article")
         .defer("article__body")
@@ -126,8 +126,15 @@ def _add_claims(graph: Graph) -> None:
                 _claim_edge(graph, NAMED_TOGETHER, claim, one, other, directed=False)
 
 
-def _claims_about(actor: Actor):
-    return Claim.subjects.through.objects.filter(actor=actor).values("claim_id")
+def _claims_involving(actor: Actor):
+    """The ids of the claims the actor spoke or is a subject of.
+
+    One UNION of two index lookups: "speaker = X OR id IN (subjects of X)" cannot use
+    either index and reads every claim (1.1 s on tier M).
+    """
+    spoken = Claim.objects.filter(speaker=actor).order_by().values("pk")
+    about = Claim.subjects.through.objects.filter(actor=actor).order_by().values("claim_id")
+    return spoken.union(about)
 
 
 def _claim_edge(graph, kind, claim, source, target, *, directed) -> None:

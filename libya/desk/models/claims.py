@@ -176,6 +176,14 @@ class Claim(Curated):
             GinIndex(fields=["search_vector"], name="claim_search"),
             models.Index(newest_first("said_on"), F("id").desc(), name="claim_said_id"),
             models.Index(F("speaker"), newest_first("said_on"), name="claim_speaker_said"),
+            # The review dashboard: claims to review counted by article, and claims per
+            # month by status, each from an index alone.
+            models.Index(
+                fields=["article"],
+                condition=Q(status="unreviewed"),
+                name="claim_unreviewed_article",
+            ),
+            models.Index(fields=["said_on", "status"], name="claim_said_status"),
         ]
         triggers = [*stamp_triggers("claim"), generation_trigger("claim")]
 
