@@ -302,6 +302,9 @@ REST_FRAMEWORK = {
     # user's model permissions decide what it may change: Editors write, others read.
     "DEFAULT_AUTHENTICATION_CLASSES": ["libya.desk.api.keys.APIKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["libya.desk.api.keys.EditorsWrite"],
+    # Writes are JSON only: a form body cannot tell an empty string from a null (DRF
+    # reads "" as null for nullable fields), so it would accept what the schema refuses.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["libya.desk.api.throttles.QuotaThrottle"],
     # JSON bodies {status, detail, errors?} for every API error, database faults included.

@@ -116,6 +116,23 @@ def test_errors_name_the_field(writer):
     assert set(response.json()["errors"]) == {"kind"}
 
 
+@pytest.mark.parametrize("body_format", ["multipart", "form"])
+def test_writes_are_json_only_and_a_form_body_is_a_415(writer, body_format):
+    """A form cannot tell "" from null: the long fuzz run had an empty owner accepted."""
+    data = {**ACTOR, "owner": ""}
+    if body_format == "form":
+        response = writer.post(
+            "/api/v1/actors/",
+            "name=X&kind=person&owner=",
+            content_type="application/x-www-form-urlencoded",
+        )
+    else:
+        response = writer.post("/api/v1/actors/", data, format="multipart")
+    assert response.status_code == 415
+    assert "detail" in response.json()
+    assert not Actor.objects.filter(name__in=["X", ACTOR["name"]]).exists()
+
+
 def test_every_write_is_in_history_with_the_keys_user(writer):
     created = writer.post("/api/v1/actors/", ACTOR, format="json")
     assert created.status_code == 201

@@ -24,6 +24,7 @@ WRITE_ERRORS = {
     "403": "The key's user may not make this change (only Editors write).",
     "409": "The change conflicts with other records (a duplicate, or rows that refer to it).",
     "413": "The body is larger than the server accepts (2.5 MB).",
+    "415": "The body is not JSON: send it as application/json.",
     "412": "If-Match names a version that is no longer current: GET the record and retry.",
     "422": "This Idempotency-Key was already used for a different request.",
     "428": "If-Match is required: send the ETag of the version you change.",
