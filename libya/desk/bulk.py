@@ -1,8 +1,10 @@
 """Bulk import of articles from JSON Lines, CSV or a folder with a manifest, by the thousand.
 
 Records are read as a stream and written in batches: each batch is parsed in
-Python, staged with COPY into a temporary table, then inserted or updated in one
-``INSERT ... ON CONFLICT`` and its mentions linked in one ``INSERT ... SELECT``.
+Python, staged with COPY into a temporary table (each article with the actors it
+mentions, as an array), then inserted or updated in one ``INSERT ... ON CONFLICT``
+and its mentions linked in one ``INSERT ... SELECT``: a fixed number of statements
+per batch, whatever its size.
 A batch is one transaction, so an interrupted import keeps every batch before the
 fault and a re-run skips them by content hash. A record that cannot be imported is
 rejected with its line number and reason; the others are still stored.
