@@ -140,6 +140,17 @@ bench: install
 bench-feeds: install
 	@$(WITH_DB) $(PY) bench/feeds.py --tier $(TIER)
 
+# E8 bulk alone, after `make bench` loaded the tier: 10,000 generated JSON Lines articles
+# through the import_articles path, committed batch by batch on a throwaway copy of the
+# bench database (BULK_COUNT to change the number).
+BULK_COUNT ?= 10000
+.PHONY: bench-bulk
+bench-bulk: install
+	@$(WITH_DB) $(PY) -c 'import subprocess, sys; sys.path.insert(0, "bench"); import run; \
+		env = run.bench_env(run.bench_url()); \
+		sys.exit(subprocess.call([sys.executable, "bench/probe.py", "bulk", "test-output/bench", \
+		"--tier", "$(TIER)", "--bulk-count", "$(BULK_COUNT)"], env=env))'
+
 # The doctor's time (issue 14) over the same bench database: `make bench-doctor TIER=M`.
 .PHONY: bench-doctor
 bench-doctor: install

@@ -344,3 +344,41 @@ def test_a_100_mb_file_is_read_as_a_stream(tmp_path):
     count, grown_megabytes = map(int, done.stdout.split())
     assert count * len(line) >= 100_000_000
     assert grown_megabytes < 20
+
+
+def _import_queries(tmp_path: Path, name: str, records: list[dict]) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path = write_jsonl(tmp_path / name, records)
+    with CaptureQueriesContext(connection) as queries:
+        report = bulk.import_paths([path], batch_size=1000)
+    assert report.created == len(records)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_statements_for_10_or_100_articles(tmp_path):
+    """Set-based, not per document: the statements of a batch do not grow with its rows."""
+    MediaFactory(name="Agence Test")
+    AliasFactory(name="Khalifa Haftar")
+    AliasFactory(name="Croissant pétrolier")
+    ten = [article(n) for n in range(10)]
+    hundred = [article(n) for n in range(100, 200)]
+
+    small = _import_queries(tmp_path, "ten.jsonl", ten)
+    large = _import_queries(tmp_path, "hundred.jsonl", hundred)
+
+    # The alias index; then per batch: savepoint, publishers, staging table, upsert,
+    # mention links, enrichment jobs, release. (The COPY into the staging table goes
+    # through psycopg's own cursor: one more statement, whatever the batch's size.)
+    assert len(small) == 8
+    assert len(large) == len(small)
+    assert feed_articles().count() == 110
+    stored = feed_articles().first()
+    expected = ingest.mentioned_actor_ids(f"{stored.title}\n{stored.body}")
+    links = Article.mentioned_actors.through.objects.filter(
+        article__source__startswith="test-feed/"
+    )
+    assert len(expected) >= 2
+    assert links.count() == len(expected) * 110

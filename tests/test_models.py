@@ -166,3 +166,30 @@ def test_natural_keys_round_trip():
     assert Claim.objects.get_by_natural_key(*claim.natural_key()) == claim
     event = EventFactory()
     assert Event.objects.get_by_natural_key(*event.natural_key()) == event
+
+
+@pytest.mark.django_db
+def test_actor_search_matches_what_the_trigram_operator_matches_word_by_word():
+    """Each distinctive word is checked as a filter (word_similarity against the threshold),
+    not as an index condition: the actors found are those of ``%>`` on every word."""
+    from libya.desk.models.actors import _distinctive_words
+
+    names = ["Zayd ben Bella", "Yusra ben Tavir", "Khalifa Haftar", "Fayez al-Sarraj", "Bela Kun"]
+    for name in names:
+        AliasFactory(actor=ActorFactory(name=name), name=name)
+    terms = ["ben Bela", "Khalifa Hafter", "Fayez Saraj", "Sarraj", "Bela", "Haftar Kun"]
+    for term in terms:
+        words = _distinctive_words(term)
+        every_word = " ".join("AND folded %%> desk_fold(%s)" for _ in words)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT actor_id FROM desk_alias WHERE folded LIKE "
+                "'%%' || desk_fold(%s) || '%%' OR (folded %%> desk_fold(%s) " + every_word + ")",
+                [term, term, *words],
+            )
+            expected = {actor_id for (actor_id,) in cursor.fetchall()}
+        found = set(Actor.objects.search(term).values_list("pk", flat=True))
+        assert found == expected, term
+    found = set(Actor.objects.search("ben Bela").values_list("name", flat=True))
+    assert "Zayd ben Bella" in found
+    assert "Yusra ben Tavir" not in found

@@ -1,8 +1,10 @@
 """Bulk import of articles from JSON Lines, CSV or a folder with a manifest, by the thousand.
 
 Records are read as a stream and written in batches: each batch is parsed in
-Python, staged with COPY into a temporary table, then inserted or updated in one
-``INSERT ... ON CONFLICT`` and its mentions linked in one ``INSERT ... SELECT``.
+Python, staged with COPY into a temporary table (each article with the actors it
+mentions, as an array), then inserted or updated in one ``INSERT ... ON CONFLICT``
+and its mentions linked in one ``INSERT ... SELECT``: a fixed number of statements
+per batch, whatever its size.
 A batch is one transaction, so an interrupted import keeps every batch before the
 fault and a re-run skips them by content hash. A record that cannot be imported is
 rejected with its line number and reason; the others are still stored.
@@ -55,9 +57,11 @@ STAGE_COLUMNS = (
     "published_precision",
     "publisher_id",
     "agency_id",
+    "mentions",
 )
 # What a stored article takes from a changed record; its slug (a public URL) stays.
-UPDATED_COLUMNS = STAGE_COLUMNS[2:3] + STAGE_COLUMNS[5:]
+ARTICLE_COLUMNS = STAGE_COLUMNS[5:-1]
+UPDATED_COLUMNS = (STAGE_COLUMNS[2], *ARTICLE_COLUMNS)
 
 csv.field_size_limit(MAX_RECORD_BYTES)
 _valid_url = URLValidator(schemes=["http", "https"])
@@ -341,7 +345,6 @@ def _write_batch(rows: list[Row], outlets: Outlets) -> Written:
                 (written.created if created else written.updated).append(article_id)
             changed = written.created + written.updated
             if changed:
-                _stage_mentions(cursor, rows)
                 _link_mentions(cursor, changed)
         if changed:
             written.unanchored = reanchor(written.updated)
@@ -368,8 +371,8 @@ def _stage(cursor, rows: list[Row], outlets: Outlets) -> None:
         f"DROP TABLE IF EXISTS {STAGE}; CREATE TEMP TABLE {STAGE} ("
         "line integer, source text, title text, slug text, alt_slug text, body text, "
         "content_hash text, url text, language text, "
-        "published_on date, published_precision text, publisher_id bigint, agency_id bigint"
-        ") ON COMMIT DROP"
+        "published_on date, published_precision text, publisher_id bigint, agency_id bigint, "
+        "mentions bigint[]) ON COMMIT DROP"
     )
     columns = ", ".join(STAGE_COLUMNS)
     with cursor.connection.cursor().copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
@@ -389,11 +392,12 @@ def _stage(cursor, rows: list[Row], outlets: Outlets) -> None:
                     row.published_precision,
                     outlets.publisher(row),
                     outlets.agency(row),
+                    sorted(row.mentions),
                 )
             )
 
 
-_INSERTED = ("source", "title", "slug", *STAGE_COLUMNS[5:])
+_INSERTED = ("source", "title", "slug", *ARTICLE_COLUMNS)
 UPSERT = f"""
 INSERT INTO desk_article AS article (created_at, updated_at, version, {", ".join(_INSERTED)})
 SELECT now(), now(), 1, stage.source, stage.title,
@@ -401,7 +405,7 @@ SELECT now(), now(), 1, stage.source, stage.title,
         SELECT 1 FROM desk_article other
         WHERE other.slug = stage.slug AND other.source <> stage.source
     ) THEN stage.alt_slug ELSE stage.slug END,
-    {", ".join(f"stage.{c}" for c in STAGE_COLUMNS[5:])}
+    {", ".join(f"stage.{c}" for c in ARTICLE_COLUMNS)}
 FROM {STAGE} stage
 ORDER BY stage.line
 ON CONFLICT (source) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS)}
@@ -453,27 +457,18 @@ class AliasIndex:
         return found
 
 
-MENTIONS = "desk_import_mention"
-
-
-def _stage_mentions(cursor, rows: list[Row]) -> None:
-    cursor.execute(
-        f"DROP TABLE IF EXISTS {MENTIONS}; "
-        f"CREATE TEMP TABLE {MENTIONS} (source text, actor_id bigint) ON COMMIT DROP"
-    )
-    with cursor.connection.cursor().copy(f"COPY {MENTIONS} (source, actor_id) FROM STDIN") as copy:
-        for row in rows:
-            for actor_id in row.mentions:
-                copy.write_row((row.source, actor_id))
-
-
 def _link_mentions(cursor, article_ids: list[int]) -> None:
-    """Link the staged mentions of the articles written; added, never removed (as ``ingest``)."""
+    """Link the staged mentions of the articles written, in one statement for the batch.
+
+    Added, never removed (as ``ingest``). The actors travel with their article in the
+    staged row (an array), so the links need no staging of their own.
+    """
     through = Article.mentioned_actors.through._meta.db_table
     cursor.execute(
         f"INSERT INTO {through} (article_id, actor_id) "
-        f"SELECT article.id, mention.actor_id FROM {MENTIONS} mention "
-        "JOIN desk_article article ON article.source = mention.source "
+        f"SELECT article.id, mention.actor_id FROM {STAGE} stage "
+        "JOIN desk_article article ON article.source = stage.source "
+        "CROSS JOIN LATERAL unnest(stage.mentions) AS mention(actor_id) "
         "WHERE article.id = ANY(%s) ON CONFLICT DO NOTHING",
         [article_ids],
     )

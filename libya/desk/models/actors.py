@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Greatest
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk.models.common import (
@@ -42,7 +43,7 @@ class ActorQuerySet(models.QuerySet):
         folded = FoldedText(Value(term))
         similar = Q(folded__trigram_word_similar=folded)
         for word in _distinctive_words(term):
-            similar &= Q(folded__trigram_word_similar=FoldedText(Value(word)))
+            similar &= _word_similar(FoldedText(Value(word)))
         matching = Alias.objects.filter(Q(folded__contains=folded) | similar)
         best = (
             Alias.objects.filter(actor=OuterRef("pk"))
@@ -61,6 +62,23 @@ def _distinctive_words(term: str) -> list[str]:
     words = re.findall(r"\w+", term.casefold())
     distinctive = [word for word in words if word not in NAME_PARTICLES]
     return distinctive or words
+
+
+def _word_similar(word: models.Func) -> Q:
+    """``folded %> word`` spelled as the function it stands for, so that it filters the rows
+    the index finds instead of being one more condition of the index scan.
+
+    With one ``%>`` per word in the index condition, the planner prices the scan of a
+    three-word name above a sequential scan of every alias, and takes the sequential
+    scan: 20 to 30 times slower on 17,000 aliases (the trigram functions' cost is not
+    known to it). ``word_similarity(word, folded)`` against the same threshold is what
+    ``%>`` compares, so the rows matched are the same.
+    """
+    threshold = Cast(
+        models.Func(Value("pg_trgm.word_similarity_threshold"), function="current_setting"),
+        models.FloatField(),
+    )
+    return Q(GreaterThanOrEqual(_trgm("word_similarity", word, F("folded")), threshold))
 
 
 def _trgm(function: str, *args) -> models.Func:
