@@ -6,9 +6,11 @@ calls it (request_started and request_finished included, production settings):
 1. the wall time per request and, through a database execute wrapper, the part spent
    waiting for PostgreSQL (statement sent to rows received); the rest is Python;
 2. the same SQL run bare on psycopg with the rows dumped by orjson (L1 in process);
-3. each middleware's cost: the handler rebuilt without it, the difference in time;
+3. each middleware's own time, between clock stamps inserted around it (for an
+   anonymous read: MIDDLEWARE up to the read path, then DESK_READ_MIDDLEWARE);
 4. a cProfile of the full stack, own time grouped by package (DRF dispatch, content
-   negotiation, throttling, filters, pagination, serializers, rendering, middleware...).
+   negotiation, throttling, filters, pagination, serializers, rendering, middleware...);
+5. the same URL as a hit of the response cache (wall time, and the generation read's).
 
     python bench/overhead.py [--requests 400] [--out FILE.json]
 
@@ -46,6 +48,7 @@ from libya.desk.models import Actor, Article  # noqa: E402
 # Own time of each function, grouped by the first of these path fragments it contains.
 GROUPS = [
     ("libya/desk/responsecache", "response cache"),
+    ("libya/desk/readpath", "response cache"),
     ("rest_framework/negotiation", "DRF content negotiation"),
     ("rest_framework/throttling", "DRF throttling"),
     ("rest_framework/serializers", "DRF serializers"),
@@ -142,17 +145,19 @@ class DatabaseClock:
 
 
 def per_request(handler: WSGIHandler, url: str, count: int) -> tuple[float, float]:
-    """Median wall time per request and mean database time per request, in seconds."""
+    """Median wall time per request and median database time per request, in seconds."""
     for _ in range(20):
         status = request(handler, url)
         assert status == 200, (url, status)
-    clock, times = DatabaseClock(), []
+    clock, times, database = DatabaseClock(), [], []
     with connection.execute_wrapper(clock):
         for _ in range(count):
+            clock.seconds = 0.0
             started = time.perf_counter()
             request(handler, url)
             times.append(time.perf_counter() - started)
-    return statistics.median(times), clock.seconds / count
+            database.append(clock.seconds)
+    return statistics.median(times), statistics.median(database)
 
 
 def l1_in_process(url: str, count: int) -> float:
@@ -199,17 +204,36 @@ def _stamp(position: int) -> type:
     return Stamp
 
 
+def chain() -> tuple[list[str], list[str]]:
+    """The middleware an anonymous API read passes: MIDDLEWARE up to the read path's
+    middleware, then DESK_READ_MIDDLEWARE (libya/desk/readpath.py); and the rest of
+    MIDDLEWARE, which it skips."""
+    names = list(settings.MIDDLEWARE)
+    read_path = "libya.desk.readpath.AnonymousReadMiddleware"
+    if read_path not in names:
+        return names, []
+    cut = names.index(read_path) + 1
+    return names[:cut] + list(settings.DESK_READ_MIDDLEWARE), names[cut:]
+
+
 def middleware_costs(url: str, count: int) -> dict[str, float]:
     """Each middleware's own time, in and out (seconds per request), and the view's."""
-    names = list(settings.MIDDLEWARE)
+    names, skipped = chain()
     stamps = []
     for position in range(len(names) + 1):
         globals()[f"Stamp{position}"] = _stamp(position)
         stamps.append(f"{__name__}.Stamp{position}")
     timed = [item for pair in zip(stamps, [*names, None], strict=True) for item in pair if item]
+    outer = len(names) - len(settings.DESK_READ_MIDDLEWARE) if skipped else len(names)
+    # The stamps up to the read path's middleware go into MIDDLEWARE, the others into
+    # the short chain; the middleware it skips stay in place, unstamped.
+    outer_timed, read_timed = timed[: 2 * outer], timed[2 * outer :]
     Stamps.entered, Stamps.left = [0.0] * len(stamps), [0.0] * len(stamps)
     Stamps.sums = [0.0] * (len(names) + 1)
-    with override_settings(MIDDLEWARE=timed):
+    with override_settings(
+        MIDDLEWARE=outer_timed + skipped if skipped else timed,
+        DESK_READ_MIDDLEWARE=read_timed,
+    ):
         handler = WSGIHandler()
         for number in range(count + 20):
             request(handler, url)
@@ -280,26 +304,31 @@ def main() -> None:
     args = parser.parse_args()
     report = {}
     anonymous_rate = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/s"}}
-    with override_settings(DESK_RESPONSE_CACHE=False, REST_FRAMEWORK=anonymous_rate):
-        for label, url in urls().items():
+    for label, url in urls().items():
+        with override_settings(DESK_RESPONSE_CACHE=False, REST_FRAMEWORK=anonymous_rate):
             handler = WSGIHandler()
             wall, database = per_request(handler, url, args.requests)
             l1 = l1_in_process(url, args.requests)
             own, phase = profile(handler, url, args.requests // 2)
-            report[label] = {
-                "url": url,
-                "wall_ms": wall * 1000,
-                "database_ms": database * 1000,
-                "python_ms": (wall - database) * 1000,
-                "l1_in_process_ms": l1 * 1000,
-                "above_l1_ms": (wall - l1) * 1000,
-                "middleware_ms": {
-                    k: v * 1000 for k, v in middleware_costs(url, args.requests // 2).items()
-                },
-                "profile_ms": {k: v * 1000 for k, v in own.items()},
-                "phases_ms": {k: v * 1000 for k, v in phase.items()},
-            }
-            print(json.dumps({label: report[label]}, indent=1), flush=True)
+            costs = middleware_costs(url, args.requests // 2)
+        with override_settings(DESK_RESPONSE_CACHE=True, REST_FRAMEWORK=anonymous_rate):
+            # A hit of the response cache: the generation read, the lookup, the quota.
+            hit_wall, hit_database = per_request(WSGIHandler(), url, args.requests)
+        report[label] = {
+            "url": url,
+            "wall_ms": wall * 1000,
+            "database_ms": database * 1000,
+            "python_ms": (wall - database) * 1000,
+            "l1_in_process_ms": l1 * 1000,
+            "above_l1_ms": (wall - l1) * 1000,
+            "hit_wall_ms": hit_wall * 1000,
+            "hit_database_ms": hit_database * 1000,
+            "hit_python_ms": (hit_wall - hit_database) * 1000,
+            "middleware_ms": {k: v * 1000 for k, v in costs.items()},
+            "profile_ms": {k: v * 1000 for k, v in own.items()},
+            "phases_ms": {k: v * 1000 for k, v in phase.items()},
+        }
+        print(json.dumps({label: report[label]}, indent=1), flush=True)
     if args.out:
         args.out.write_text(json.dumps(report, indent=1))
 

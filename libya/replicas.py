@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WROTE_COOKIE = "desk_wrote"
 WROTE_SALT = "libya.replicas.wrote"
+# Where the request reads from, once chosen (alias_for).
+CHOSEN_ATTRIBUTE = "desk_read_alias"
 # On a replica: 0 when it has replayed all it received, else the age of the last
 # transaction it replayed (an upper bound of the lag while the primary writes).
 LAG_SQL = """
@@ -150,6 +152,26 @@ def _api_key_prefix(request: HttpRequest) -> str | None:
     return api_key_prefix(request)
 
 
+def alias_for(request: HttpRequest) -> str | None:
+    """The database this request reads from (None: the primary), chosen once per request.
+
+    The response cache reads the desk's generation before this middleware runs, and
+    must read it where the view will read.
+    """
+    if hasattr(request, CHOSEN_ATTRIBUTE):
+        return getattr(request, CHOSEN_ATTRIBUTE)
+    alias = None
+    if (
+        settings.DESK_REPLICAS
+        and request.method in SAFE_METHODS
+        and request.path.startswith("/api/")
+        and not wrote_recently(request)
+    ):
+        alias = choose_replica()
+    setattr(request, CHOSEN_ATTRIBUTE, alias)
+    return alias
+
+
 class ReplicaMiddleware:
     """Chooses the database of each request's reads; remembers who has just written."""
 
@@ -159,14 +181,7 @@ class ReplicaMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not settings.DESK_REPLICAS:
             return self.get_response(request)
-        alias = None
-        if (
-            request.method in SAFE_METHODS
-            and request.path.startswith("/api/")
-            and not wrote_recently(request)
-        ):
-            alias = choose_replica()
-        token = reading_from.set(alias)
+        token = reading_from.set(alias_for(request))
         try:
             response = self.get_response(request)
         finally:

@@ -64,8 +64,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # RateLimit fields on every answer a quota counted (libya/desk/api/throttles.py).
     "libya.desk.api.throttles.RateLimitHeadersMiddleware",
-    # Anonymous API reads from the cache of the desk's generation; a hit skips the rest.
-    "libya.desk.responsecache.ResponseCacheMiddleware",
+    # Anonymous GETs of the API's resources: the response cache, then DESK_READ_MIDDLEWARE
+    # alone instead of the rest of this list (libya/desk/readpath.py).
+    "libya.desk.readpath.AnonymousReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +79,14 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     # Last, so that it sees the outcome of authentication attempts.
     "axes.middleware.AxesMiddleware",
+]
+# What an anonymous read of the API's resources goes through after the response cache,
+# instead of the rest of MIDDLEWARE: no session, CSRF or sign-in (it has no cookie and no
+# credentials), no editor's locale (admin only), no messages, no history context (reads
+# write nothing), no axes (no sign-in attempt). Its headers are those of every answer.
+DESK_READ_MIDDLEWARE = [
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "libya.urls"

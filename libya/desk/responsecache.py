@@ -23,29 +23,39 @@ import re
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from libya import replicas
+from libya.desk.api.throttles import QuotaThrottle, count_anonymous
+
 GENERATION_SQL = "SELECT token FROM desk_generation WHERE id = 1"
 # The desk's resources; the schema and the docs pages do not depend on the desk's data.
 CACHED_PATHS = re.compile(r"^/api/v1/(articles|actors|events|claims|deletions)/")
+# A HEAD is answered from the GET's answer (the server sends its headers alone).
+CACHED_METHODS = {"GET": "GET", "HEAD": "GET"}
 # Says whether the answer came from the cache (the benchmark counts its hit ratio by it).
 STATUS_HEADER = "X-Desk-Cache"
 # Headers that belong to one exchange, not to the answer.
 NOT_STORED = {"set-cookie", "date"}
 
 
-def read_generation() -> str | None:
-    """The desk's current generation token; None when there is no generation row.
+def read_generation(alias: str | None = None) -> str | None:
+    """The desk's current generation token, on the database the request reads from.
+
+    None when there is no generation row. Read where the view will read (a replica
+    when the request was routed to one), so that an answer is never keyed by a
+    generation newer than the data it was built from.
 
     The read doubles as the connection's health check (CONN_HEALTH_CHECKS), which
     would otherwise cost a `SELECT 1` round trip of its own before it: when it fails
     on a connection that died between requests, the connection is closed, and the
     view opens a new one (or answers 503) as after a failed health check.
     """
+    connection = connections[alias or "default"]
     checked = connection.health_check_done
     connection.health_check_done = True
     try:
@@ -61,12 +71,12 @@ def read_generation() -> str | None:
     return str(row[0]) if row else None
 
 
-class ResponseCacheMiddleware:
-    """Serve anonymous GETs of the API from the cache of the current generation.
+class ResponseCache:
+    """Serve anonymous GETs (and HEADs) of the API from the cache of the current generation.
 
-    It sits inside the security, CSP and CORS middleware, whose headers every answer
-    gets, and outside sessions, CSRF and authentication, which an anonymous read
-    does not need. Hits still pass the API's throttles.
+    Called by the read path (readpath.py), inside the security, CSP, CORS and quota
+    middleware, whose headers every answer gets, and in front of the short chain that
+    builds a miss. Hits still pass the API's throttles.
     """
 
     def __init__(self, get_response) -> None:
@@ -76,7 +86,7 @@ class ResponseCacheMiddleware:
         if not cacheable_request(request):
             return self.get_response(request)
         try:
-            generation = read_generation()
+            generation = read_generation(replicas.alias_for(request))
             address = request.build_absolute_uri()
         except (DatabaseError, DisallowedHost):
             # The view answers as it would without the cache (503, 400...).
@@ -97,6 +107,8 @@ class ResponseCacheMiddleware:
             return response
         response["ETag"] = etag
         response[STATUS_HEADER] = "miss"
+        if request.method != "GET":
+            return response  # a HEAD's body may be empty: only a GET's answer is kept
         if response.streaming:
             response.streaming_content = keep_while_streaming(
                 response.streaming_content, response, store, key
@@ -119,10 +131,10 @@ class ResponseCacheMiddleware:
 
 
 def cacheable_request(request: HttpRequest) -> bool:
-    """An anonymous GET of a desk resource: no session, no credentials, cache enabled."""
+    """An anonymous GET or HEAD of a desk resource: no session, no credentials, cache enabled."""
     return (
         settings.DESK_RESPONSE_CACHE
-        and request.method == "GET"
+        and request.method in CACHED_METHODS
         and CACHED_PATHS.match(request.path_info) is not None
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META
@@ -131,21 +143,29 @@ def cacheable_request(request: HttpRequest) -> bool:
 
 def cache_key(generation: str, request: HttpRequest, address: str) -> str:
     """Method, scheme, host, path and query (links in answers are absolute), Accept, generation."""
-    parts = [generation, request.method, address, request.headers.get("Accept", "")]
+    method = CACHED_METHODS[request.method]
+    parts = [generation, method, address, request.headers.get("Accept", "")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def throttles_allow(request: HttpRequest) -> bool:
     """The API's throttles, counted for an answer that skips the view.
 
-    A refused request goes on to the view, which refuses it again (a refusal is not
-    counted) and answers 429 with Retry-After as every API view does.
+    The desk's own quota is counted directly (the request carries no credentials);
+    any other throttle class through a DRF request, as the view would. A refused
+    request goes on to the view, which refuses it again and answers 429 with
+    Retry-After as every API view does.
     """
-    anonymous = Request(request, authenticators=())  # no credentials: AnonymousUser
-    return all(
-        throttle().allow_request(anonymous, None)
-        for throttle in api_settings.DEFAULT_THROTTLE_CLASSES
-    )
+    anonymous = None
+    for throttle in api_settings.DEFAULT_THROTTLE_CLASSES:
+        if issubclass(throttle, QuotaThrottle):
+            allowed = count_anonymous(request)
+        else:
+            anonymous = anonymous or Request(request, authenticators=())  # AnonymousUser
+            allowed = throttle().allow_request(anonymous, None)
+        if not allowed:
+            return False
+    return True
 
 
 def freeze(response: HttpResponse, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -4,12 +4,14 @@ Multi-valued parameters take repeated values (``?kind=talks&kind=visit``), a
 comma-separated list (``?kind=talks,visit``) or both; rows match any of them.
 """
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as df
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.http import QueryDict
 from django_filters.fields import BaseCSVField, IsoDateTimeField
 from django_filters.widgets import BaseCSVWidget
 
@@ -120,13 +122,56 @@ class DeskFilterSet(df.FilterSet):
         """What a list shows before any parameter narrows it."""
         return queryset
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        # django-filter's own __init__, but for the copies of the filters: it deep-copies
+        # every filter (and its form field, choices, widget...) on each request, about half
+        # a millisecond on a filtered list. A filter keeps no state of the request but its
+        # parent and model, which each copy gets here (shallow_copy rebinds its method).
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: shallow_copy(f) for name, f in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+
     def get_form_class(self) -> type[forms.Form]:
         # django-filter builds a form class per request, labels and all (~1 ms);
         # the fields depend only on the FilterSet class, so build it once per class.
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = ShallowCopiedFields(form_class.base_fields)
+            cls._form_class = form_class
         return cls._form_class
+
+
+def shallow_copy(filter_: df.Filter) -> df.Filter:
+    """A filter's copy for one request, whose ``method`` calls this copy's parent."""
+    copied = copy.copy(filter_)
+    if filter_.method is not None:
+        copied.method = filter_.method  # the setter binds a FilterMethod to the copy
+    return copied
+
+
+class ShallowCopiedFields(dict):
+    """A form's fields, copied one level deep for each form (Django's forms deep-copy them).
+
+    Validating a query string reads a field, its widget, validators and error messages
+    and writes none of them; rendering (which the API never does) may write the widget's
+    attributes, so each form still gets its own widget objects.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        fields = {}
+        for name, field in self.items():
+            fields[name] = copy.copy(field)
+            fields[name].widget = copy.copy(field.widget)
+        return fields
 
 
 class ArticleFilterSet(DeskFilterSet):

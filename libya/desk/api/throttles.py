@@ -84,18 +84,9 @@ class QuotaThrottle(BaseThrottle):
         if client is None:
             return True
         policy, identity = client
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(policy)
-        if not rate:
-            return True
-        limit, window = SimpleRateThrottle.parse_rate(self, rate)
-        try:
-            self.quota = count(policy, identity, limit, window)
-        except RedisError as exc:
-            logger.warning("Quota not counted: the cache is unavailable: %s", exc)
-            return True
         # The Django request outlives DRF's: RateLimitHeadersMiddleware reads it there.
-        setattr(request._request, QUOTA_ATTRIBUTE, self.quota)
-        return not self.quota.exceeded
+        self.quota = count_for(request._request, policy, identity)
+        return self.quota is None or not self.quota.exceeded
 
     def wait(self) -> float | None:
         return self.quota.reset if self.quota else None
@@ -108,6 +99,33 @@ class QuotaThrottle(BaseThrottle):
         if request.user and request.user.is_authenticated:
             return None  # editors browsing the API in a signed-in session
         return "anon", self.get_ident(request)
+
+
+def count_anonymous(request: HttpRequest) -> bool:
+    """QuotaThrottle's answer for a request without credentials, with no DRF request built.
+
+    For the response cache's hits (responsecache.py), which skip the view.
+    """
+    quota = count_for(request, "anon", QuotaThrottle().get_ident(request))
+    return quota is None or not quota.exceeded
+
+
+def count_for(request: HttpRequest, policy: str, identity: str) -> Quota | None:
+    """Count the request against its client's quota and leave the Quota on the request.
+
+    None when the policy has no rate or the shared cache is down (served uncounted).
+    """
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(policy)
+    if not rate:
+        return None
+    limit, window = SimpleRateThrottle.parse_rate(None, rate)
+    try:
+        quota = count(policy, identity, limit, window)
+    except RedisError as exc:
+        logger.warning("Quota not counted: the cache is unavailable: %s", exc)
+        return None
+    setattr(request, QUOTA_ATTRIBUTE, quota)
+    return quota
 
 
 def count(policy: str, identity: str, limit: int, window: int) -> Quota:
