@@ -122,7 +122,7 @@ def test_dashboard_query_count_is_fixed(editor_client, django_assert_num_queries
     # After a write, per figure with rows: its count (or the ids it lists) and its rows;
     # the claims to review are counted by article, then their articles named; and the
     # generation. Not one query per row.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         response = editor_client.get(reverse("admin:index"))
     assert response.status_code == HTTPStatus.OK
 
