@@ -101,21 +101,33 @@ def ensure_sqlite_copy(tier: str, out: Path, dsn: str) -> Path:
     return lite
 
 
-def baseline_database(dsn: str, env: dict, baseline: Path) -> str:
-    """A copy of the bench database at the baseline's latest migration, for its server.
+def baseline_database(dsn: str, env: dict, baseline: Path, tier: str) -> str:
+    """The tier's corpus as the baseline builds it, on its own schema, for its server.
 
-    Indexes change with migrations; an earlier revision is measured on its own schema.
+    Indexes change with migrations, so an earlier revision is measured on its own
+    schema: its own migrations and its own generator (same seed) fill a database of
+    its own, generated once per tier. Migrating a copy of this revision's database
+    backwards is not an option: history triggers of later columns cannot be rebuilt
+    on the way down.
     """
     params = conninfo_to_dict(dsn)
     name = f"{params['dbname']}_before"
     admin = make_conninfo(**{**params, "dbname": "postgres"})
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{params["dbname"]}"')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
     copy = make_conninfo(**{**params, "dbname": name})
-    latest = max(p.stem for p in (baseline / "libya/desk/migrations").glob("0*.py"))
-    migrate = [PY, str(ROOT / "manage.py"), "migrate", "desk", latest, "-v0"]
-    subprocess.run(migrate, env=bench_env(copy), check=True, cwd=ROOT)
+    before_env = bench_env(copy)
+    manage = [PY, str(baseline / "manage.py")]
+    subprocess.run(
+        [*manage, "migrate", "--noinput", "-v0"], env=before_env, check=True, cwd=baseline
+    )
+    with psycopg.connect(copy) as conn:
+        articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
+    if articles != TIERS[tier]:
+        print(f"Generating tier {tier} for the baseline...", flush=True)
+        generate = [*manage, "generate_corpus", "--tier", tier, "--reset"]
+        subprocess.run(generate, env=before_env, check=True, cwd=baseline)
     return copy
 
 
@@ -126,7 +138,7 @@ def free_port() -> int:
 
 
 def start_servers(
-    env: dict, out: Path, dsn: str, lite: Path, baseline: Path | None = None
+    env: dict, out: Path, dsn: str, lite: Path, baseline: Path | None = None, tier: str = "S"
 ) -> dict[str, tuple[subprocess.Popen, int]]:
     apps = {
         "cached": ("libya.wsgi:application", {"DESK_RESPONSE_CACHE": "true"}),
@@ -138,7 +150,7 @@ def start_servers(
         "naive": ("libya.wsgi:application", {"DJANGO_SETTINGS_MODULE": "naive_settings"}),
     }
     if baseline:
-        before_env = bench_env(baseline_database(dsn, env, baseline))
+        before_env = bench_env(baseline_database(dsn, env, baseline, tier))
         apps["before"] = ("libya.wsgi:application", {"DATABASE_URL": before_env["DATABASE_URL"]})
     servers = {}
     for name, (app, extra) in apps.items():
@@ -290,7 +302,7 @@ def main() -> None:
     datasette_peer.add_urls(plan, lite)
     (out / "plan.json").write_text(json.dumps(plan, indent=1))
     draws = json.loads((out / "e9.json").read_text())
-    servers = start_servers(env, out, dsn, lite, args.baseline)
+    servers = start_servers(env, out, dsn, lite, args.baseline, args.tier)
     try:
         results = measure(plan, servers, args.rounds, seconds)
         results["E9"] = measure_e9(draws, servers, args.rounds, args.e9_seconds)
