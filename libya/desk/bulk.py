@@ -13,9 +13,8 @@ rejected with its line number and reason; the others are still stored.
 import csv
 import hashlib
 import io
-import queue
+import multiprocessing
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import orjson
 import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -506,9 +505,9 @@ def import_paths(
 ) -> BulkReport:
     """Import every record of every path; batches commit one by one (see the module doc).
 
-    Parsing runs in a thread while the database writes the batch before: cleaning
-    and mention detection are Python, storing (French vector, history) is the
-    server's, so the two overlap instead of taking turns.
+    Parsing runs in a process of its own while the database writes the batch before:
+    cleaning and mention detection are Python, storing (French vector, history) is
+    the server's, so the two overlap instead of taking turns.
     """
     report = BulkReport()
     outlets: dict[Path, Outlets] = {}
@@ -549,43 +548,55 @@ def _source(record: dict | Rejected) -> str | None:
     return source.strip() if isinstance(source, str) else None
 
 
-_DONE = object()
+_DONE = "done"
 
 
 def _in_background(items: Iterator[Batch], ahead: int = 2) -> Iterator[Batch]:
-    """The items of an iterator produced in a thread, at most ``ahead`` of the consumer.
+    """The items of an iterator produced in a forked process, at most ``ahead`` ahead.
 
-    An error in the thread is raised here; when the consumer stops (the database
-    went away), the thread stops at its next item.
+    Parsing, cleaning and finding mentions are pure Python. In a thread they hold the
+    GIL while the writing thread waits to read the server's answers, so the two took
+    turns; a process of their own keeps both cores busy. The child never touches the
+    database: it inherits the parent's connection objects, keeps them referenced so
+    that they are not finished (which would end the parent's session), and leaves by
+    ``os._exit``, as multiprocessing's children do. An error in the child is raised
+    here; when the consumer stops (the database went away), the child is terminated.
     """
-    handoff: queue.Queue = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        handoff.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put(_DONE)
-        except BaseException as exc:  # handed to the consumer, raised there
-            handoff.put(exc)
-
-    thread = threading.Thread(target=produce, name="import-parser", daemon=True)
-    thread.start()
+    context = multiprocessing.get_context("fork")
+    handoff = context.Queue(maxsize=ahead)
+    child = context.Process(target=_produce, args=(items, handoff), name="import-parser")
+    child.daemon = True
+    child.start()
     try:
-        while (item := handoff.get()) is not _DONE:
+        while (item := handoff.get()) != _DONE:
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
-        stop.set()
-        thread.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        handoff.close()
+
+
+# The parent's connections, as the child inherited them: referenced until the child's
+# os._exit, so that no finalizer ends the parent's sessions on the shared sockets.
+_INHERITED: list = []
+
+
+def _produce(items: Iterator[Batch], handoff) -> None:
+    _INHERITED.extend(c.connection for c in connections.all(initialized_only=True))
+    for alias in connections:
+        connections[alias].connection = None  # a query here would open its own
+    try:
+        for item in items:
+            handoff.put(item)
+        handoff.put(_DONE)
+    except BaseException as exc:  # handed to the consumer, raised there
+        handoff.put(exc)
+    finally:
+        handoff.close()
+        handoff.join_thread()
 
 
 def _flush(rows: list[Row], outlets: Outlets, report: BulkReport, path: Path) -> None:
