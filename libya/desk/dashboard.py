@@ -196,15 +196,11 @@ def recent_changes() -> Figure:
 @figure(order=40)
 def articles_without_claims() -> Figure:
     no_claims = Article.objects.filter(~Exists(Claim.objects.filter(article=OuterRef("pk"))))
-    first = _first_rows_and_count(no_claims, ["-published_on", "slug"])
-    return Figure(
+    return _records_figure(
+        no_claims,
+        ["-published_on", "slug"],
         title=_("Articles with no claims"),
-        count=first.count,
         url=changelist("article", claims__isnull="True"),
-        rows=[
-            Row(article.title, reverse("admin:desk_article_change", args=[article.pk]))
-            for article in first.rows
-        ],
         empty=_("Every article has claims."),
     )
 
@@ -212,36 +208,28 @@ def articles_without_claims() -> Figure:
 @figure(order=50)
 def events_without_source() -> Figure:
     reports = Event.articles.through.objects.filter(event=OuterRef("pk"))
-    no_source = Event.objects.filter(~Exists(reports))
-    first = _first_rows_and_count(no_source, ["-start_date", "slug"])
-    return Figure(
+    return _records_figure(
+        Event.objects.filter(~Exists(reports)),
+        ["-start_date", "slug"],
         title=_("Events with no source"),
-        count=first.count,
         url=changelist("event", articles__isnull="True"),
-        rows=[
-            Row(event.title, reverse("admin:desk_event_change", args=[event.pk]))
-            for event in first.rows
-        ],
         empty=_("Every event has a source article."),
     )
 
 
-@dataclass
-class FirstRows:
-    rows: list
-    count: int
-
-
-def _first_rows_and_count(queryset, ordering: list[str]) -> FirstRows:
-    """The first ROWS rows by ``ordering``, and the count of all.
+def _records_figure(queryset, ordering: list[str], **labels) -> Figure:
+    """The count of ``queryset`` and its first ROWS records by ``ordering``, each linked.
 
     The anti-join runs on ids alone (index-only scans), then only the rows it leaves
     are read. Asked for whole rows, the planner, which cannot foresee how few rows an
     anti-join leaves, read every article's heap (tier M: 0.4 to 0.7 s against 0.2 s).
     """
     ids = list(queryset.values_list("pk", flat=True))
-    rows = queryset.model.objects.filter(pk__in=ids).only("title").order_by(*ordering)[:ROWS]
-    return FirstRows(list(rows) if ids else [], len(ids))
+    model = queryset.model
+    first = model.objects.filter(pk__in=ids).only("title").order_by(*ordering)[:ROWS]
+    change = f"admin:desk_{model._meta.model_name}_change"
+    rows = [Row(record.title, reverse(change, args=[record.pk])) for record in first]
+    return Figure(count=len(ids), rows=rows, **labels)
 
 
 @figure(order=60)
