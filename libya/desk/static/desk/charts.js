@@ -119,7 +119,9 @@
           roam: true,
           draggable: true,
           autoCurveness: true,
-          force: { repulsion: 400, edgeLength: [80, 200] },
+          // Laid out before the first paint: at most 60 nodes settle in a few milliseconds,
+          // and a graph that keeps drifting moves its edges from under the editor's pointer.
+          force: { repulsion: 400, edgeLength: [80, 200], layoutAnimation: false },
           categories: kinds.map((kind) => ({ name: kind })),
           label: { show: true, position: "right", formatter: (p) => p.data.label_text },
           emphasis: { focus: "adjacency" },
