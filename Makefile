@@ -126,13 +126,13 @@ clean: db-stop
 
 # Load test (issue 6): gunicorn + L1 + naive peer on a synthetic corpus in its own
 # database (libya_bench). `make bench` is tier S; `make bench TIER=M` also rewrites BENCHMARKS.md.
-# `make bench BASELINE=<dir>` also serves a checkout of an earlier revision (e.g. from
-# `git archive <rev> | tar -x -C <dir>`) in the same rounds, for a before/after ratio.
+# `make bench BASELINE="<dir> ..."` also serves checkouts of earlier revisions (git worktrees,
+# or `git archive <rev> | tar -x -C <dir>`) in the same rounds, for before/after ratios.
 TIER ?= S
 .PHONY: bench
 bench: install
 	@$(WITH_DB) $(PY) bench/run.py --tier $(TIER) $(if $(filter M,$(TIER)),--record) \
-		$(if $(BASELINE),--baseline $(BASELINE))
+		$(foreach dir,$(BASELINE),--baseline $(dir))
 
 # Feeds (issue 12), after `make bench` loaded the tier: a 100 MB JSON Lines import (rate,
 # peak memory) and enrichment workers' throughput, on a copy of the bench database.

@@ -44,11 +44,15 @@ def render(tier, plan, results, ingest, started: datetime, command, rounds, seco
     lines += ["", _geomeans(results), "", _ingest(ingest), "", "Goals (set for tier M):", ""]
     lines += [f"- {line}" for line in goals(plan, results, ingest)]
     lines += ["", *datasette_table(plan, results), "", *e9_table(plan, results)]
+    if revisions(results):
+        lines += ["", *revisions_table(plan, results)]
     return "\n".join(lines) + "\n"
 
 
 def datasette_table(plan: dict, results: dict) -> list[str]:
     """Ours (no response cache) beside Datasette on the equivalent URLs, with those URLs."""
+    if not any("datasette" in by for by in results.values()):
+        return []
     lines = [
         "Datasette (immutable SQLite copy with FTS5, one process, uvloop) on the equivalent "
         "URLs; ours without the response cache.",
@@ -113,6 +117,36 @@ def e9_table(plan: dict, results: dict) -> list[str]:
     return lines
 
 
+def revisions(results: dict) -> list[str]:
+    """The earlier revisions served beside ours (``at-<commit>``; ``before`` in older runs)."""
+    names = {name for by in results.values() for name in by}
+    return sorted(name for name in names if name.startswith("at-") or name == "before")
+
+
+def revisions_table(plan: dict, results: dict) -> list[str]:
+    """Req/s @16 of each earlier revision beside ours, each as a share of L1 in the same run."""
+    earlier = revisions(results)
+    if not earlier:
+        return []
+    names = ["ours", *earlier]
+    lines = [
+        "Earlier revisions in the same rounds, each on its own schema and corpus (req/s @16; "
+        "x L1 in brackets).",
+        "",
+        "| case | " + " | ".join(names) + " | L1 |",
+        "|---|" + "---:|" * (len(names) + 1),
+    ]
+    for item in plan["cases"]:
+        by = results.get(item["id"], {})
+        l1 = by.get("l1", {}).get("rps16")
+        if not l1 or item.get("admin"):
+            continue
+        cells = [item["id"]]
+        cells += [f"{_rps(by.get(n, {}))} ({ratio(by.get(n, {}).get('rps16'), l1)})" for n in names]
+        lines.append("| " + " | ".join([*cells, _rps(by["l1"])]) + " |")
+    return lines
+
+
 def _rps(stats: dict) -> str:
     return f"{stats['rps16']:,.0f}" if stats else "-"
 
@@ -120,8 +154,7 @@ def _rps(stats: dict) -> str:
 def _geomeans(results: dict) -> str:
     parts = []
     pairs = [("ours", "l1"), ("ours", "naive")]
-    if any("before" in by for by in results.values()):
-        pairs.append(("before", "l1"))
+    pairs += [(name, "l1") for name in revisions(results)]
     for server, peer in pairs:
         ratios = [
             by[server]["rps16"] / by[peer]["rps16"]

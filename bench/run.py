@@ -101,6 +101,14 @@ def ensure_sqlite_copy(tier: str, out: Path, dsn: str) -> Path:
     return lite
 
 
+def revision(checkout: Path) -> str:
+    """A checkout's short commit hash; a `git archive` export has none: its folder's name."""
+    if not (checkout / ".git").exists():
+        return checkout.name
+    command = ["git", "-C", str(checkout), "rev-parse", "--short=7", "HEAD"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def baseline_database(dsn: str, env: dict, baseline: Path, tier: str) -> str:
     """The tier's corpus as the baseline builds it, on its own schema, for its server.
 
@@ -111,7 +119,7 @@ def baseline_database(dsn: str, env: dict, baseline: Path, tier: str) -> str:
     on the way down.
     """
     params = conninfo_to_dict(dsn)
-    name = f"{params['dbname']}_before"
+    name = f"{params['dbname']}_{revision(baseline)}"
     admin = make_conninfo(**{**params, "dbname": "postgres"})
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
@@ -126,7 +134,12 @@ def baseline_database(dsn: str, env: dict, baseline: Path, tier: str) -> str:
         articles = conn.execute("SELECT count(*) FROM desk_article").fetchone()[0]
     if articles != TIERS[tier]:
         print(f"Generating tier {tier} for the baseline...", flush=True)
-        generate = [*manage, "generate_corpus", "--tier", tier, "--reset"]
+        generator = baseline / "bench" / "generate_corpus.py"  # a command before issue 15
+        generate = (
+            [PY, str(generator), "--tier", tier, "--reset"]
+            if generator.exists()
+            else [*manage, "generate_corpus", "--tier", tier, "--reset"]
+        )
         subprocess.run(generate, env=before_env, check=True, cwd=baseline)
     return copy
 
@@ -138,8 +151,9 @@ def free_port() -> int:
 
 
 def start_servers(
-    env: dict, out: Path, dsn: str, lite: Path, baseline: Path | None = None, tier: str = "S"
+    env: dict, out: Path, dsn: str, lite: Path | None, baselines: list[Path], tier: str = "S"
 ) -> dict[str, tuple[subprocess.Popen, int]]:
+    """Each server by name; an earlier revision's is named ``at-<commit>``."""
     apps = {
         "cached": ("libya.wsgi:application", {"DESK_RESPONSE_CACHE": "true"}),
         "ours": ("libya.wsgi:application", {}),
@@ -149,12 +163,15 @@ def start_servers(
         ),
         "naive": ("libya.wsgi:application", {"DJANGO_SETTINGS_MODULE": "naive_settings"}),
     }
-    if baseline:
-        before_env = bench_env(baseline_database(dsn, env, baseline, tier))
-        apps["before"] = ("libya.wsgi:application", {"DATABASE_URL": before_env["DATABASE_URL"]})
+    roots = {}
+    for baseline in baselines:
+        name = f"at-{revision(baseline)}"
+        earlier = bench_env(baseline_database(dsn, env, baseline, tier))
+        apps[name] = ("libya.wsgi:application", {"DATABASE_URL": earlier["DATABASE_URL"]})
+        roots[name] = baseline
     servers = {}
     for name, (app, extra) in apps.items():
-        root = baseline if name == "before" else ROOT
+        root = roots.get(name, ROOT)
         port = free_port()
         command = [PY, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", *GUNICORN]
         command += [
@@ -164,16 +181,19 @@ def start_servers(
             str(out / f"{name}.log"),
         ]
         servers[name] = (subprocess.Popen(command, env=env | extra, cwd=root), port)
-    port = free_port()
-    log = (out / "datasette.log").open("w")
-    command = datasette_peer.serve_command(lite, port)
-    servers["datasette"] = (
-        subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT),
-        port,
-    )
+    if lite is not None:
+        servers["datasette"] = start_datasette(lite, env, out)
     for name, (process, port) in servers.items():
         _wait_until_listening(name, process, port)
     return servers
+
+
+def start_datasette(lite: Path, env: dict, out: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    log = (out / "datasette.log").open("w")
+    command = datasette_peer.serve_command(lite, port)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    return process, port
 
 
 def _wait_until_listening(name: str, process: subprocess.Popen, port: int) -> None:
@@ -199,7 +219,8 @@ def measure(plan: dict, servers: dict, rounds: int, seconds: float) -> dict:
     """{case: {server: [round results]}}; odd rounds run the servers in reverse order."""
     results: dict = {}
     cookie = {"Cookie": plan["cookie"]}
-    names = [name for name in [*SERVERS, "before"] if name in servers]
+    names = [name for name in SERVERS if name in servers]
+    names += sorted(name for name in servers if name.startswith("at-"))
     for number in range(rounds):
         order = names if number % 2 == 0 else names[::-1]
         for item in plan["cases"]:
@@ -282,8 +303,17 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         type=Path,
-        help="A checkout of an earlier revision, served as a fourth server ('before') in the "
-        "same rounds, on the same corpus.",
+        action="append",
+        default=[],
+        help="A checkout of an earlier revision, served in the same rounds as 'at-<commit>', "
+        "on the same corpus built by its own migrations (repeat for several revisions).",
+    )
+    parser.add_argument(
+        "--datasette",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Serve the Datasette peer (default: on, except at tier L, whose SQLite export "
+        "would take hours and as much disk again).",
     )
     args = parser.parse_args()
     if args.saved:
@@ -295,11 +325,13 @@ def main() -> None:
     dsn = bench_url()
     env = bench_env(dsn)
     ensure_corpus(args.tier, dsn, env)
-    lite = ensure_sqlite_copy(args.tier, args.out, dsn)
+    with_datasette = args.datasette if args.datasette is not None else args.tier != "L"
+    lite = ensure_sqlite_copy(args.tier, args.out, dsn) if with_datasette else None
     probe = [PY, str(ROOT / "bench" / "probe.py")]
     subprocess.run([*probe, "prepare", str(out)], env=env, check=True, cwd=ROOT)
     plan = json.loads((out / "plan.json").read_text())
-    datasette_peer.add_urls(plan, lite)
+    if lite:
+        datasette_peer.add_urls(plan, lite)
     (out / "plan.json").write_text(json.dumps(plan, indent=1))
     draws = json.loads((out / "e9.json").read_text())
     servers = start_servers(env, out, dsn, lite, args.baseline, args.tier)
@@ -308,8 +340,11 @@ def main() -> None:
         results["E9"] = measure_e9(draws, servers, args.rounds, args.e9_seconds)
     finally:
         stop_servers(servers)
+    # The bulk run works on a copy of the database: at tier L that copy would be 27 GB more.
+    ingest_args = ["--seconds", str(args.ingest_seconds), "--tier", args.tier]
+    ingest_args += ["--bulk-count", "0"] if args.tier == "L" else []
     subprocess.run(
-        [*probe, "ingest", str(out), "--seconds", str(args.ingest_seconds), "--tier", args.tier],
+        [*probe, "ingest", str(out), *ingest_args],
         env=env,
         check=True,
         cwd=ROOT,
