@@ -102,12 +102,22 @@ CHECKS: dict[str, tuple[str, str, Callable[[dict], str]]] = {
     "fuzz": ("Schema fuzzing, `make fuzz`", "schemathesis, long run", _fuzz),
     "permissions-api": (
         "Permission matrix, API",
-        "every operation x 4 roles x published/retracted claim",
+        "every operation x 5 roles x published/retracted claim",
         lambda f: f"{_n(f['cells'])} cells, {f['mismatches']} mismatches",
     ),
     "permissions-admin": (
         "Permission matrix, admin",
-        "every admin page and write x 4 roles x published/retracted claim",
+        "every admin page and write x 5 roles x published/retracted claim",
+        lambda f: f"{_n(f['cells'])} cells, {f['mismatches']} mismatches",
+    ),
+    "permissions-api-writes": (
+        "Permission matrix, API writes",
+        "every write operation x 5 roles by API key x published/retracted claim",
+        lambda f: f"{_n(f['cells'])} cells, {f['mismatches']} mismatches",
+    ),
+    "permissions-review": (
+        "Permission matrix, suggestion review",
+        "the review screen, read and decide, x 5 roles x published/retracted claim",
         lambda f: f"{_n(f['cells'])} cells, {f['mismatches']} mismatches",
     ),
     "security-headers": (
