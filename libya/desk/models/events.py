@@ -105,7 +105,7 @@ class Event(Curated):
     objects = EventManager()
 
     class Meta:
-        ordering = ["-start_date", "slug"]
+        ordering = [newest_first("start_date"), "slug"]  # undated last; event_date_slug
         verbose_name = _("event")
         verbose_name_plural = _("events")
         indexes = [
