@@ -284,3 +284,81 @@ def test_database_lost_mid_import_stops_clearly_and_a_rerun_finishes(
     assert f"created: {3000 - before}, updated: 0, unchanged: {before}" in rerun.stdout
     assert after == 3000
     assert jobs == 3000
+
+
+def parallel_feed(path: Path) -> Path:
+    """Batches of 5 over two writers: a source updated two batches on, a title and a new
+    publisher in two batches that are written at the same time."""
+    records = [
+        {"source_id": f"writers/{n}", "title": f"Dépêche parallèle {n}", "text": TEXT}
+        for n in range(30)
+    ]
+    records[1] |= {"title": "Même titre parallèle", "publisher": "Organe Parallèle"}
+    records[6] |= {"title": "Même titre parallèle", "publisher": "Organe Parallèle"}
+    records[12] = records[3] | {"title": "Dépêche parallèle 3, corrigée"}
+    records[17] = records[3] | {"title": "Dépêche parallèle 3, corrigée deux fois"}
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_two_writers_keep_the_feed_order_one_publisher_and_the_import_context(
+    queue_url, queue_database, tmp_path
+):
+    feed = parallel_feed(tmp_path / "feed.jsonl")
+    with server(queue_database) as conn:
+        generation = conn.execute("SELECT number FROM desk_generation WHERE id = 1").fetchone()
+
+        done = manage(
+            queue_url,
+            "import_articles",
+            str(feed),
+            "--no-progress",
+            "--batch-size",
+            "5",
+            "--writers",
+            "2",
+        )
+
+        assert done.returncode == 0, done.stderr
+        assert "created: 28, updated: 2, unchanged: 0, rejected: 0" in done.stdout
+        titles = dict(
+            conn.execute(
+                "SELECT source, title FROM desk_article WHERE source LIKE 'writers/%%'"
+            ).fetchall()
+        )
+        slugs = conn.execute(
+            "SELECT slug FROM desk_article WHERE title = 'Même titre parallèle' ORDER BY slug"
+        ).fetchall()
+        publishers = conn.execute(
+            "SELECT count(*) FROM desk_actor WHERE name = 'Organe Parallèle'"
+        ).fetchone()
+        contexts = conn.execute(
+            "SELECT DISTINCT c.metadata FROM desk_articlehistory h "
+            "JOIN pghistory_context c ON c.id = h.pgh_context_id "
+            "WHERE h.source LIKE 'writers/%%'"
+        ).fetchall()
+        stripes = conn.execute(
+            "SELECT id, number FROM desk_generation WHERE id > 1 ORDER BY id"
+        ).fetchall()
+        after = conn.execute("SELECT number FROM desk_generation WHERE id = 1").fetchone()
+    assert len(titles) == 28
+    assert titles["writers/3"] == "Dépêche parallèle 3, corrigée deux fois"
+    # Whichever batch committed first kept the title's slug; the other took the source's.
+    first, second = (slug for (slug,) in slugs)
+    assert first == "meme-titre-parallele"
+    assert second in {
+        "meme-titre-parallele-writers1",
+        "meme-titre-parallele-writers6",
+    }
+    assert publishers == (1,)
+    # One context per writer, each naming the same import.
+    batches = {metadata["import_batch"] for (metadata,) in contexts}
+    assert len(batches) == 1
+    assert {metadata["command"] for (metadata,) in contexts} == {"import_articles"}
+    assert 1 <= len(contexts) <= 2
+    # Each batch moved its writer's stripe; row 1 moved only for the new publisher.
+    assert [stripe for stripe, _ in stripes] == [2, 3]
+    assert sum(number for _, number in stripes) >= 7
+    assert after[0] > generation[0]

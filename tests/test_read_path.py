@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 DETAIL = "/api/v1/actors/lean-probe/"
 ORIGIN = "https://lecteur.example"
-GENERATION_READ = "SELECT token FROM desk_generation WHERE id = 1"
+GENERATION_READ = "SELECT string_agg(token::text, ' ' ORDER BY id) FROM desk_generation"
 
 
 @pytest.fixture

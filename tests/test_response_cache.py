@@ -31,6 +31,7 @@ from libya.desk.models import (
     Suggestion,
 )
 from libya.desk.models.preferences import EditorPreference
+from libya.desk.responsecache import GENERATION_SQL
 from tests.factories import ActorFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,7 @@ def test_a_hit_costs_only_the_generation_read_and_answers_the_same(client):
     assert again["ETag"] == first["ETag"]
     assert again["Content-Type"] == first["Content-Type"]
     assert len(miss_queries) > 1
-    assert [q["sql"] for q in hit_queries] == ["SELECT token FROM desk_generation WHERE id = 1"]
+    assert [q["sql"] for q in hit_queries] == [GENERATION_SQL]
 
 
 @pytest.mark.response_cache
@@ -127,7 +128,7 @@ def test_if_none_match_answers_304_from_the_generation_alone(client, settings):
     assert again.content == b""
     assert again["ETag"] == etag
     assert "max-age=60" in again["Cache-Control"]
-    assert [q["sql"] for q in queries] == ["SELECT token FROM desk_generation WHERE id = 1"]
+    assert [q["sql"] for q in queries] == [GENERATION_SQL]
 
 
 @pytest.mark.response_cache

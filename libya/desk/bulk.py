@@ -14,14 +14,18 @@ import csv
 import hashlib
 import io
 import multiprocessing
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import orjson
+import pgtrigger
 import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -29,10 +33,19 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from libya.desk import cleaning, enrichment, ingest
+from libya.desk import cleaning, enrichment, history, ingest
 from libya.desk.models import Actor, Alias, Article
+from libya.desk.models.generation import BULK_STRIPES, BUMP_STRIPE_SQL
 
 BATCH_SIZE = 1_000
+# Batches written at once, each on a connection of its own: the server's share of a
+# batch (French vector, index entries, foreign-key checks) is most of an import's time.
+WRITERS = 2
+# Their generation triggers are off in the writers, which move a stripe instead.
+GENERATION_TRIGGERS = (
+    "desk.Article:article_generation",
+    "desk.ArticleMentionsGeneration:article_mentions_generation",
+)
 # A 2 KB article is a few kilobytes of JSON; a record this large is a broken feed,
 # and reading it whole would let one line take the memory of a thousand articles.
 MAX_RECORD_BYTES = 2_000_000
@@ -113,6 +126,21 @@ class BulkReport:
     rejected: list[Rejection] = field(default_factory=list)
     unanchored: dict[str, list[int]] = field(default_factory=dict)
     enqueued: int = 0
+
+    def add(self, other: "BulkReport") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.unanchored |= other.unanchored
+        self.enqueued += other.enqueued
+
+    def add_written(self, written: "Written") -> None:
+        self.created += len(written.created)
+        self.updated += len(written.updated)
+        self.unchanged += written.unchanged
+        self.enqueued += len(written.created) + len(written.updated)
+        self.unanchored |= written.unanchored
 
 
 # Reading ---------------------------------------------------------------------------
@@ -321,21 +349,30 @@ class Written:
     unanchored: dict[str, list[int]] = field(default_factory=dict)
 
 
-def write_batch(rows: list[Row], outlets: Outlets) -> Written:
-    """Insert or update the articles of a batch in one transaction; link their mentions."""
+def write_batch(rows: list[Row], outlets: Outlets, stripe: int | None = None) -> Written:
+    """Insert or update the articles of a batch in one transaction; link their mentions.
+
+    With a ``stripe``, the batch moves that row of the desk's generation itself, first
+    thing in its transaction (the caller has the tables' own generation triggers off).
+    """
     outlets.created = []
     try:
-        return _write_batch(rows, outlets)
+        return _write_batch(rows, outlets, stripe)
     except BaseException:
         outlets.forget_created()
         raise
 
 
-def _write_batch(rows: list[Row], outlets: Outlets) -> Written:
+def _write_batch(rows: list[Row], outlets: Outlets, stripe: int | None) -> Written:
     with transaction.atomic():
+        if stripe is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(BUMP_STRIPE_SQL, [stripe])
         outlets.resolve(rows)
         _slugs(rows)
-        with connection.cursor() as cursor:
+        # The stripe stands for these statements' generation bumps (not the claims').
+        skipped = pgtrigger.ignore(*GENERATION_TRIGGERS) if stripe is not None else nullcontext()
+        with connection.cursor() as cursor, skipped:
             _stage(cursor, rows, outlets)
             cursor.execute(UPSERT)
             outcome = cursor.fetchall()
@@ -496,29 +533,45 @@ class Batch:
     rejected: list[Rejection] = field(default_factory=list)
     records: int = 0
 
+    def sources(self) -> set[str]:
+        return {row.source for row in self.rows}
+
 
 def import_paths(
     paths: Iterable[Path],
     *,
     batch_size: int = BATCH_SIZE,
+    writers: int = WRITERS,
     progress: Callable[[int], None] = lambda n: None,
 ) -> BulkReport:
     """Import every record of every path; batches commit one by one (see the module doc).
 
-    Parsing runs in a process of its own while the database writes the batch before:
+    Parsing runs in a process of its own while the database writes the batches before:
     cleaning and mention detection are Python, storing (French vector, history) is
-    the server's, so the two overlap instead of taking turns.
+    the server's, so the two overlap instead of taking turns. Several writers, each on
+    a connection of its own, keep more than one server backend busy; inside a caller's
+    transaction every batch belongs to it, so this thread writes them all.
     """
     report = BulkReport()
-    outlets: dict[Path, Outlets] = {}
-    for batch in _in_background(_batches(list(paths), AliasIndex(), batch_size)):
-        if batch.path not in outlets:
-            described = ingest.read_manifest(batch.path).outlets if batch.path.is_dir() else {}
-            outlets[batch.path] = Outlets(described)
-        report.rejected += batch.rejected
-        _flush(batch.rows, outlets[batch.path], report, batch.path)
-        progress(batch.records)
+    paths = list(paths)
+    with closing(_in_background(_batches(paths, AliasIndex(), batch_size))) as batches:
+        if writers > 1 and not connection.in_atomic_block:
+            _write_in_parallel(batches, writers, report, progress)
+        else:
+            outlets = OutletsByPath()
+            for batch in batches:
+                report.add(_flush(batch, outlets[batch.path]))
+                progress(batch.records)
     return report
+
+
+class OutletsByPath(dict):
+    """An ``Outlets`` per path: a folder's manifest may describe its outlets."""
+
+    def __missing__(self, path: Path) -> Outlets:
+        described = ingest.read_manifest(path).outlets if path.is_dir() else {}
+        self[path] = Outlets(described)
+        return self[path]
 
 
 def _batches(paths: list[Path], aliases: AliasIndex, batch_size: int) -> Iterator[Batch]:
@@ -599,25 +652,95 @@ def _produce(items: Iterator[Batch], handoff) -> None:
         handoff.join_thread()
 
 
-def _flush(rows: list[Row], outlets: Outlets, report: BulkReport, path: Path) -> None:
-    if not rows:
-        return
+class Writer(threading.Thread):
+    """Writes the batches it is given on a connection of its own (Django's are per thread).
+
+    Its history rows carry the importing thread's context metadata, under a context row
+    of its own (pghistory updates the context row with every history row, so writers
+    sharing one would queue on it). Each batch moves this writer's stripe of the desk's
+    generation instead of the row that every other writer queues on.
+    """
+
+    def __init__(self, stripe: int, finished: queue.SimpleQueue, metadata: dict | None):
+        super().__init__(name=f"import-writer-{stripe}", daemon=True)
+        self.stripe, self.finished, self.metadata = stripe, finished, metadata
+        self.inbox: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
+        self.outlets = OutletsByPath()
+
+    def run(self) -> None:
+        try:
+            with history.thread_context(self.metadata):
+                while (batch := self.inbox.get()) is not None:
+                    try:
+                        outcome = _flush(batch, self.outlets[batch.path], self.stripe)
+                    except BaseException as exc:  # raised by the importing thread
+                        outcome = exc
+                    self.finished.put((self, batch, outcome))
+        finally:
+            connection.close()
+
+
+def _write_in_parallel(
+    batches: Iterator[Batch], count: int, report: BulkReport, progress: Callable[[int], None]
+) -> None:
+    """Hand each batch to a free writer; a batch waits for the batches holding its sources.
+
+    A source that a later line of the feed updates must be written after the earlier
+    one, so a batch naming a source of a batch still being written waits for it.
+    """
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    metadata = history.current_metadata()
+    pool = [Writer(stripe, finished, metadata) for stripe in BULK_STRIPES[:count]]
+    holding: dict[Writer, set[str]] = {}
+
+    def collect() -> None:
+        writer, batch, outcome = finished.get()
+        del holding[writer]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        report.add(outcome)
+        progress(batch.records)
+
+    for writer in pool:
+        writer.start()
     try:
-        _count(write_batch(rows, outlets), report)
+        for batch in batches:
+            sources = batch.sources()
+            while len(holding) == len(pool) or any(sources & held for held in holding.values()):
+                collect()
+            writer = next(writer for writer in pool if writer not in holding)
+            holding[writer] = sources
+            writer.inbox.put(batch)
+        while holding:
+            collect()
+    finally:
+        for writer in pool:
+            writer.inbox.put(None)
+        for writer in pool:
+            writer.join()
+
+
+def _flush(batch: Batch, outlets: Outlets, stripe: int | None = None) -> BulkReport:
+    """Write a batch; what it did, with the records rejected while parsing it."""
+    report = BulkReport(rejected=list(batch.rejected))
+    if not batch.rows:
+        return report
+    try:
+        written = write_batch(batch.rows, outlets, stripe)
     except IntegrityError:
-        # One row broke a constraint (a slug taken twice over, a publisher's kind):
-        # write the batch again row by row, so that only that row is rejected.
-        for row in rows:
-            try:
-                _count(write_batch([row], outlets), report)
-            except IntegrityError as exc:
-                reason = str(exc).splitlines()[0]
-                report.rejected.append(Rejection(str(path), row.line, reason))
-
-
-def _count(written: Written, report: BulkReport) -> None:
-    report.created += len(written.created)
-    report.updated += len(written.updated)
-    report.unchanged += written.unchanged
-    report.enqueued += len(written.created) + len(written.updated)
-    report.unanchored |= written.unanchored
+        # A batch written beside this one may have taken a slug or created a publisher
+        # first: once it has committed, the batch goes through. Otherwise one row broke
+        # a constraint (a slug taken twice over, a publisher's kind): write the batch
+        # again row by row, so that only that row is rejected.
+        try:
+            written = write_batch(batch.rows, outlets, stripe)
+        except IntegrityError:
+            for row in batch.rows:
+                try:
+                    report.add_written(write_batch([row], outlets, stripe))
+                except IntegrityError as exc:
+                    reason = str(exc).splitlines()[0]
+                    report.rejected.append(Rejection(str(batch.path), row.line, reason))
+            return report
+    report.add_written(written)
+    return report

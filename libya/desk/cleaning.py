@@ -106,8 +106,13 @@ def _drop_lines(rule: str, predicate: Callable[[str], bool]) -> Rule:
     """A rule that strips every paragraph the predicate recognises, wherever it is."""
 
     def apply(paragraphs: list[str]) -> tuple[list[str], list[Stripped]]:
-        kept = [p for p in paragraphs if not predicate(p)]
-        return kept, [Stripped(rule, p) for p in paragraphs if predicate(p)]
+        kept, removed = [], []
+        for paragraph in paragraphs:
+            if predicate(paragraph):
+                removed.append(Stripped(rule, paragraph))
+            else:
+                kept.append(paragraph)
+        return kept, removed
 
     apply.__name__ = f"strip_{rule}"
     return apply

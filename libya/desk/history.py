@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pghistory
+import pghistory.runtime
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -51,6 +52,27 @@ def command_context(command: str, user: AbstractBaseUser | None = None) -> Itera
             yield
     finally:
         _command.reset(token)
+
+
+def current_metadata() -> dict | None:
+    """The metadata of the history context this thread is in, or None outside one.
+
+    pghistory keeps its context per thread (and wraps only that thread's connection)
+    and has no public accessor for it: a thread that writes on this one's behalf
+    enters a context of its own with the same metadata (``thread_context``).
+    """
+    tracked = getattr(pghistory.runtime._tracker, "value", None)
+    return dict(tracked.metadata) if tracked is not None else None
+
+
+@contextmanager
+def thread_context(metadata: dict | None) -> Iterator[None]:
+    """Label this thread's history rows with another thread's context metadata."""
+    if metadata is None:
+        yield
+        return
+    with pghistory.context(**metadata):
+        yield
 
 
 @dataclass

@@ -118,6 +118,9 @@ class Article(Curated):
         blank=True,
         related_name="articles_published",
         limit_choices_to={"kind": Actor.Kind.MEDIA},
+        # article_publisher_date (Meta.indexes) leads with the publisher and serves the
+        # key as well; a second index would only cost every insert.
+        db_index=False,
         verbose_name=_("publisher"),
         help_text=_("Empty when the source document does not identify its outlet."),
     )

@@ -24,9 +24,17 @@ class Command(TrackedCommand):
         super().add_arguments(parser)
         parser.add_argument("paths", nargs="+", type=Path, help="Files or folders to import.")
         parser.add_argument("--batch-size", type=int, default=bulk.BATCH_SIZE)
+        parser.add_argument(
+            "--writers",
+            type=int,
+            default=bulk.WRITERS,
+            help="Batches written at once, each on a database connection of its own.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, paths, batch_size, no_progress, verbosity, **options):
+    def handle(self, *args, paths, batch_size, writers, no_progress, verbosity, **options):
+        if writers < 1 or batch_size < 1:
+            raise CommandError("--writers and --batch-size must be at least 1.")
         for path in paths:
             if not path.exists():
                 raise CommandError(f"{path} does not exist.")
@@ -34,7 +42,9 @@ class Command(TrackedCommand):
         try:
             # Every history row of this import points to one context naming it.
             with pghistory.context(import_batch=str(uuid4()), paths=[str(p) for p in paths]):
-                report = bulk.import_paths(paths, batch_size=batch_size, progress=bar.update)
+                report = bulk.import_paths(
+                    paths, batch_size=batch_size, writers=writers, progress=bar.update
+                )
         except ingest.SourceError as exc:
             raise CommandError(str(exc)) from exc
         # COPY goes through psycopg's own cursor, whose errors Django does not wrap; the job
