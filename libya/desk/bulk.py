@@ -6,7 +6,9 @@ mentions, as an array), then inserted or updated in one ``INSERT ... ON CONFLICT
 and its mentions linked in one ``INSERT ... SELECT``: a fixed number of statements
 per batch, whatever its size.
 A batch is one transaction, so an interrupted import keeps every batch before the
-fault and a re-run skips them by content hash. A record that cannot be imported is
+fault and a re-run skips them by content hash. Parsing runs in a process of its own and
+``WRITERS`` batches are written at once, each by a thread on a connection of its own,
+so that the parser and more than one server backend work at the same time. A record that cannot be imported is
 rejected with its line number and reason; the others are still stored.
 """
 
@@ -26,10 +28,11 @@ from pathlib import Path
 
 import orjson
 import pgtrigger
+import psycopg
 import trafilatura
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -726,21 +729,30 @@ def _flush(batch: Batch, outlets: Outlets, stripe: int | None = None) -> BulkRep
     if not batch.rows:
         return report
     try:
-        written = write_batch(batch.rows, outlets, stripe)
+        report.add_written(_write_racing(batch.rows, outlets, stripe))
     except IntegrityError:
-        # A batch written beside this one may have taken a slug or created a publisher
-        # first: once it has committed, the batch goes through. Otherwise one row broke
-        # a constraint (a slug taken twice over, a publisher's kind): write the batch
-        # again row by row, so that only that row is rejected.
-        try:
-            written = write_batch(batch.rows, outlets, stripe)
-        except IntegrityError:
-            for row in batch.rows:
-                try:
-                    report.add_written(write_batch([row], outlets, stripe))
-                except IntegrityError as exc:
-                    reason = str(exc).splitlines()[0]
-                    report.rejected.append(Rejection(str(batch.path), row.line, reason))
-            return report
-    report.add_written(written)
+        # One row broke a constraint (a slug taken twice over, a publisher's kind):
+        # write the batch again row by row, so that only that row is rejected.
+        for row in batch.rows:
+            try:
+                report.add_written(write_batch([row], outlets, stripe))
+            except IntegrityError as exc:
+                reason = str(exc).splitlines()[0]
+                report.rejected.append(Rejection(str(batch.path), row.line, reason))
     return report
+
+
+def _write_racing(rows: list[Row], outlets: Outlets, stripe: int | None) -> Written:
+    """Write a batch, and once more if it lost a race with a batch written beside it.
+
+    That batch may have taken a slug or created a publisher first (a unique key), or
+    the two may have waited on each other's keys (a deadlock, which the server ends by
+    failing one of them): once the other has committed, this one goes through.
+    """
+    try:
+        return write_batch(rows, outlets, stripe)
+    except (IntegrityError, OperationalError) as exc:
+        deadlock = isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
+        if not (isinstance(exc, IntegrityError) or deadlock):
+            raise
+    return write_batch(rows, outlets, stripe)
