@@ -8,8 +8,9 @@ per batch, whatever its size.
 A batch is one transaction, so an interrupted import keeps every batch before the
 fault and a re-run skips them by content hash. Parsing runs in a process of its own and
 ``WRITERS`` batches are written at once, each by a thread on a connection of its own,
-so that the parser and more than one server backend work at the same time. A record that cannot be imported is
-rejected with its line number and reason; the others are still stored.
+so that the parser and more than one server backend work at the same time. A record
+that cannot be imported is rejected with its line number and reason; the others are
+still stored.
 """
 
 import csv
