@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from libya.desk import bulk, cleaning, ingest
@@ -76,6 +76,24 @@ def test_jsonl_import_creates_and_a_second_run_creates_nothing(tmp_path):
     assert stored.publisher.kind == Actor.Kind.MEDIA
     assert stored.publisher.name == "Agence Test"
     assert stored.url == "https://feed.example/7"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--writers", "0", "--writers must be between 1 and 8."),
+        ("--writers", "9", "--writers must be between 1 and 8."),
+        ("--batch-size", "0", "--batch-size must be at least 1."),
+    ],
+)
+@pytest.mark.django_db
+def test_writers_and_batch_size_out_of_range_are_refused(tmp_path, option, value, message):
+    path = write_jsonl(tmp_path / "feed.jsonl", [article(1)])
+
+    with pytest.raises(CommandError, match=message):
+        call_command("import_articles", str(path), "--no-progress", option, value)
+
+    assert not feed_articles().exists()
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from libya.desk import bulk, ingest
 from libya.desk.management.tracked import TrackedCommand
+from libya.desk.models.generation import BULK_STRIPES
 
 
 class Command(TrackedCommand):
@@ -33,8 +34,10 @@ class Command(TrackedCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, paths, batch_size, writers, no_progress, verbosity, **options):
-        if writers < 1 or batch_size < 1:
-            raise CommandError("--writers and --batch-size must be at least 1.")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        if not 1 <= writers <= len(BULK_STRIPES):
+            raise CommandError(f"--writers must be between 1 and {len(BULK_STRIPES)}.")
         for path in paths:
             if not path.exists():
                 raise CommandError(f"{path} does not exist.")
