@@ -62,6 +62,29 @@ def test_articles_published_range_is_inclusive_and_month_aware(client, outlet):
     assert slugs(window) == ["janvier"]  # a January article may date from the 20th to the 31st
 
 
+def test_a_year_long_period_is_found_from_its_last_day(client, outlet):
+    """The window is also read on the date index's key, from a year before `after`."""
+    ArticleFactory(
+        slug="annee-2019",
+        publisher=outlet,
+        published_on=date(2019, 1, 1),
+        published_precision="year",
+    )
+    ArticleFactory(slug="fin-2018", publisher=outlet, published_on=date(2018, 12, 31))
+    ArticleFactory(
+        slug="sans-date", publisher=outlet, published_on=None, published_precision="unknown"
+    )
+    params = {"publisher": "le-quotidien"}
+
+    last_day = client.get(URL, params | {"published_after": "2019-12-31"})
+    next_year = client.get(URL, params | {"published_after": "2020-01-01"})
+    until = client.get(URL, params | {"published_before": "2019-01-01"})
+
+    assert slugs(last_day) == ["annee-2019"]
+    assert slugs(next_year) == []
+    assert slugs(until) == ["annee-2019", "fin-2018"]
+
+
 def test_articles_filter_by_publisher_and_language_any_of(client, outlet):
     other = MediaFactory(slug="autre-journal")
     ArticleFactory(slug="fr-1", publisher=outlet, language="fr")

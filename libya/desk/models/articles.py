@@ -10,8 +10,9 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import models
-from django.db.models import F, OrderBy, Value
+from django.db.models import F, Func, OrderBy, Q, Value
 from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from libya.desk.models.actors import Actor
@@ -35,6 +36,8 @@ from libya.desk.models.common import (
 # the newest matches are ranked (found through the GIN index, ordered by the
 # date index), which bounds the cost whatever the term.
 SEARCH_CANDIDATES = 1000
+# The longest publication period, a year given to the year (desk_period_end).
+LONGEST_PERIOD_DAYS = 366
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -90,8 +93,29 @@ class ArticleQuerySet(models.QuerySet):
         return counted_in_place(candidates.search(term))
 
     def published_between(self, start: date | None, end: date | None) -> "ArticleQuerySet":
-        """Articles whose publication period overlaps [start, end] (month precision included)."""
-        return self.filter(overlapping(start, end, begins="published_on", ends="published_until"))
+        """Articles whose publication period overlaps [start, end] (month precision included).
+
+        The window is said a second time on the undated-last date key that the date
+        indexes hold (``article_publisher_date``, ``article_date_slug``), so that one
+        publisher's articles in a window are one index range, not a test of each of its
+        articles: a period lasts at most a year, so one that ends on or after `start`
+        began at most ``LONGEST_PERIOD_DAYS`` before it. (`start` stays the bound value
+        and the days are subtracted in SQL: a compiled list binds `start` alone.)
+        """
+        window = overlapping(start, end, begins="published_on", ends="published_until")
+        key = undated_last("published_on", descending=True)
+        if start:
+            earliest = Func(
+                Value(start, models.DateField()),
+                Value(LONGEST_PERIOD_DAYS),
+                template="(%(expressions)s)",
+                arg_joiner=" - ",
+                output_field=models.DateField(),
+            )
+            window &= Q(GreaterThanOrEqual(key, earliest))
+        if end:
+            window &= Q(LessThanOrEqual(key, Value(end, models.DateField())))
+        return self.filter(window)
 
 
 def _walking_reads_less(matches: models.QuerySet) -> bool:
