@@ -175,6 +175,7 @@ class CompiledListMixin:
         paginator.locate(request, cursors.unique(ordering), self.queryset.model)
         values += paginator.beyond
         key = (
+            self.serializer_class,  # what the rows select, should it be swapped
             frozenset(params),
             tuple(shape),
             tuple(ordering),
