@@ -64,10 +64,11 @@ class KeysetPagination(BasePagination):
         condition = cursors.after(self.direction, self.beyond if beyond is None else beyond)
         return cursors.ordered(ordered, self.direction).filter(condition)[: self.size + 1]
 
-    def page_rows(self, rows: list[dict], unpaged) -> list:
-        """The page shown from the rows of ``page_query``; `unpaged()` is the list to count."""
+    def page_rows(self, rows: list[dict], unpaged, estimate=None) -> list:
+        """The page shown from the rows of ``page_query``; `unpaged()` is the list to count,
+        `estimate()` (if given) the planner's estimate of its rows."""
         if self.cursor is None:
-            return self._first_pages(rows, unpaged)
+            return self._first_pages(rows, unpaged, estimate)
         return self._keyset_page(rows)
 
     def check_parameters(self, request: Request) -> None:
@@ -89,10 +90,10 @@ class KeysetPagination(BasePagination):
             }
         )
 
-    def _first_pages(self, rows: list[dict], unpaged) -> list:
+    def _first_pages(self, rows: list[dict], unpaged, estimate=None) -> list:
         number = self.number
         start = (number - 1) * self.size
-        self.count, self.estimated = counting.of_page(unpaged, rows, start)
+        self.count, self.estimated = counting.of_page(unpaged, rows, start, estimate)
         more, rows = len(rows) > self.size, rows[: self.size]
         self.next_link = self._link_after(rows[-1], number) if more else None
         self.previous_link = self._link_to_page(number - 1) if number > 1 else None

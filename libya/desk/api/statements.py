@@ -18,6 +18,7 @@ and tests/api/test_common.py compares the two for every resource and detail shap
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +30,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 
 from libya.desk.api import rows
+from libya.desk.models.common import plan_rows
 
 TESTED_DJANGO = (5, 2)
 
@@ -125,10 +127,13 @@ class ListStatement:
     model: Any
 
     @classmethod
-    def compile(cls, build: Callable[[list], QuerySet], values: list) -> ListStatement | None:
+    def compile(
+        cls, build: Callable[[list], QuerySet], values: list, *, plan_only: bool = False
+    ) -> ListStatement | None:
         """The statement of ``build(values)``, or None if it cannot be cached safely.
 
-        `build` makes the page's queryset from a list of values of the types of `values`.
+        `build` makes the queryset from a list of values of the types of `values`.
+        `plan_only`: a statement only explained (``estimate``), never fetched.
         """
         if django.VERSION[:2] != TESTED_DJANGO:
             return None
@@ -145,8 +150,8 @@ class ListStatement:
         slots = _slots(params, other_params, first, second)
         if slots is None or {index for _, index in slots} != set(range(len(values))):
             return None
-        parts = getattr(queryset._iterable_class, "parts", None)
-        if parts is None or not issubclass(queryset._iterable_class, rows.BatchRows):
+        iterable = queryset._iterable_class
+        if not plan_only and not issubclass(iterable, rows.BatchRows):
             return None
         return cls(
             sql=sql,
@@ -154,18 +159,15 @@ class ListStatement:
             slots=tuple(slots),
             names=names,
             converters=converters,
-            parts=dict(parts),
+            parts={} if plan_only else dict(iterable.parts),
             model=queryset.model,
         )
 
     def fetch(self, values: list) -> list[dict]:
         """The page's rows for the request's `values`, as the queryset would yield them."""
-        params = list(self.params)
-        for position, index in self.slots:
-            params[position] = values[index]
         connection = connections[router.db_for_read(self.model)]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self._bound(values))
             found = cursor.fetchall()
         page = [
             dict(zip(self.names, convert(self.converters, list(row), connection), strict=True))
@@ -175,6 +177,24 @@ class ListStatement:
             for name, part in self.parts.items():
                 rows.attach(page, name, part)
         return page
+
+    def estimate(self, values: list) -> int:
+        """The planner's estimate of the rows, as ``estimated_rows()`` reads it."""
+        connection = connections[router.db_for_read(self.model)]
+        prefix = connection.ops.explain_query_prefix("json")
+        with connection.cursor() as cursor:
+            cursor.execute(f"{prefix} {self.sql}", self._bound(values))
+            found = cursor.fetchall()
+        # As SQLCompiler.explain_query() and QuerySet.explain() put the plan into text
+        # (it iterates over chunks of rows, so each of its values is a row).
+        lines = [" ".join(json.dumps(column) for column in row) for row in found]
+        return plan_rows("\n".join(lines))
+
+    def _bound(self, values: list) -> list:
+        params = list(self.params)
+        for position, index in self.slots:
+            params[position] = values[index]
+        return params
 
 
 def _compiled(queryset: QuerySet) -> tuple:
@@ -251,3 +271,60 @@ def convert(converters: tuple, values: list, connection) -> list:
             value = function(value, expression, connection)
         values[position] = value
     return values
+
+
+@dataclass(frozen=True)
+class PartStatement:
+    """A to-many part's batch query (``rows.Part.batch``), compiled once per process.
+
+    The batch filters on ``parent = ANY(%s)``, one array parameter whatever the number
+    of ids; it is compiled with a marker array, and kept if the marker fills exactly
+    one parameter slot. Then each page binds its ids there.
+    """
+
+    sql: str
+    params: tuple
+    slot: int
+    converters: tuple
+    model: Any
+
+    @classmethod
+    def of(cls, part: rows.Part) -> PartStatement | None:
+        # On the part itself: a declared field lives as long as its serializer class.
+        if "_statement" not in part.__dict__:
+            part._statement = cls.compile(part)
+        return part._statement
+
+    @classmethod
+    def compile(cls, part: rows.Part) -> PartStatement | None:
+        if django.VERSION[:2] != TESTED_DJANGO:
+            return None
+        marker = [_MARKER_INT]
+        queryset = part.batch(marker)
+        query = queryset.query
+        compiler = query.get_compiler(queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            return None
+        slots = [position for position, param in enumerate(params) if param == marker]
+        columns = [expression for expression, _, _ in compiler.select]
+        if len(slots) != 1 or len(columns) != len(query.values_select):
+            return None
+        return cls(
+            sql=sql,
+            params=tuple(params),
+            slot=slots[0],
+            converters=tuple(compiler.get_converters(columns).items()),
+            model=query.model,
+        )
+
+    def fetch(self, ids: list[int]) -> list[tuple]:
+        """``batch(ids)``'s rows, as its ``values_list()`` would yield them."""
+        params = list(self.params)
+        params[self.slot] = list(ids)
+        connection = connections[router.db_for_read(self.model)]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+        return [tuple(convert(self.converters, list(row), connection)) for row in found]

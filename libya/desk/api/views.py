@@ -184,14 +184,15 @@ class CompiledListMixin:
             None if paginator.cursor is None else bool(paginator.cursor["r"]),
             statements.shape_of(values),
         )
-        statement = self.list_statement(key, filterset, sorted(given), ordering, values)
+        statement, planned = self.list_statement(key, filterset, sorted(given), ordering, values)
         if statement is None:
             return None
 
         def unpaged() -> QuerySet:  # for a count the page's rows do not carry
             return cursors.ordered(self.filter_queryset(self.get_queryset()), paginator.order)
 
-        return paginator.page_rows(statement.fetch(values), unpaged)
+        estimate = None if planned is None else lambda: planned.estimate(values)
+        return paginator.page_rows(statement.fetch(values), unpaged, estimate)
 
     def validated_filters(self, request: Request, given: list[str]):
         """The request's FilterSet, validated as DeskFilterBackend does; None if unused."""
@@ -218,7 +219,8 @@ class CompiledListMixin:
             shape.append((name, len(items) if many else None))
         return values, shape
 
-    def list_statement(self, key: tuple, filterset, given, ordering, values):
+    def list_statement(self, key: tuple, filterset, given, ordering, values) -> tuple:
+        """(the page's statement, the unpaged list's for the planner's estimate), or Nones."""
         cls = type(self)
         if "_list_statements" not in cls.__dict__:
             cls._list_statements = {}
@@ -226,24 +228,34 @@ class CompiledListMixin:
         if key in known:
             return known[key]
         if len(known) >= statements.MAX_SHAPES:
-            return None
+            return None, None
 
-        def build(sample: list) -> QuerySet:
-            return self.marked_page(filterset, given, ordering, sample)
+        def page(sample: list) -> QuerySet:
+            rest = sample[:]  # the cursor's values, once the filters' are taken out
+            ordered = self.marked(filterset, given, ordering, rest)
+            return self.paginator.page_query(ordered, beyond=rest)
 
-        # Two threads may compile one shape at once: both get the same statement.
-        known[key] = statements.ListStatement.compile(build, values)
+        def unpaged(sample: list) -> QuerySet:  # as counting.estimated_rows() explains it
+            return self.marked(filterset, given, ordering, sample[:]).order_by()
+
+        compile_ = statements.ListStatement.compile
+        found = compile_(page, values)
+        # A cursor carries its count; a first page may need the planner's estimate.
+        planned = None
+        if found is not None and self.paginator.cursor is None:
+            planned = compile_(unpaged, values, plan_only=True)
+        # Two threads may compile one shape at once: both get the same statements.
+        known[key] = (found, planned)
         return known[key]
 
-    def marked_page(self, filterset, given: list[str], ordering: list[str], sample: list):
-        """The page's queryset with `sample` in place of the request's values, in order."""
+    def marked(self, filterset, given: list[str], ordering: list[str], sample: list) -> QuerySet:
+        """The ordered list with `sample` in place of the filters' values (taken out of it)."""
         queryset = self.get_queryset()
         backend = backends.DeskFilterBackend()
         filterset_class = backend.get_filterset_class(self, queryset)
         if filterset is None:
             queryset = filterset_class.defaults(queryset)
         else:
-            sample = list(sample)
             cleaned = dict(filterset.form.cleaned_data)
             for name in given:
                 value = cleaned[name]
@@ -255,11 +267,9 @@ class CompiledListMixin:
             filterset.queryset = queryset
             queryset = filterset.filter_queryset(queryset.all())
         queryset = queryset.order_by(*ordering)
-        paginator = self.paginator
-        if cursors.ordering(queryset) != paginator.names:
+        if cursors.ordering(queryset) != self.paginator.names:
             raise EmptyResultSet  # not expected; the queryset path then
-        ordered = cursors.ordered(queryset, paginator.order)
-        return paginator.page_query(ordered, beyond=sample)
+        return cursors.ordered(queryset, self.paginator.order)
 
 
 class FacetMixin:
