@@ -176,6 +176,7 @@ class CompiledListMixin:
         values += paginator.beyond
         key = (
             self.serializer_class,  # what the rows select, should it be swapped
+            self.filterset_class,
             frozenset(params),
             tuple(shape),
             tuple(ordering),
