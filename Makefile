@@ -171,6 +171,13 @@ bench-overhead: install
 		sys.exit(subprocess.call([sys.executable, "overhead.py", \
 		"--out", "../test-output/bench/overhead.json"], env=env))'
 
+# Compiled list statements against the queryset path, paired in one process.
+.PHONY: bench-compiled-lists
+bench-compiled-lists: install
+	@$(WITH_DB) cd bench && ../$(PY) -c 'import run, os, subprocess, sys; \
+		env = run.bench_env(run.bench_url()); \
+		sys.exit(subprocess.call([sys.executable, "compiled_lists.py"], env=env))'
+
 # Reliability (issue 7); both record their figures under test-output/reliability/.
 # `make loadtest`: gunicorn as deployed (libya/gunicorn.conf.py, production settings and
 # throttling) on tier S in its own database (libya_load), LOAD_SECONDS at 2 connections,

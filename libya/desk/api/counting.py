@@ -5,6 +5,8 @@ the planner's estimate beyond (flagged as such); on the first page it rides alon
 column of the page's own query, which saves a round trip.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models.expressions import RawSQL
@@ -20,17 +22,19 @@ def count(queryset: models.QuerySet) -> tuple[int, bool]:
     """(count, is_estimate) in its own query."""
     if queryset.query.combinator:
         return queryset.count(), False
-    return _estimated(queryset, _bounded(queryset).count())
+    return _estimated(lambda: queryset, _bounded(queryset).count())
 
 
 def _bounded(queryset: models.QuerySet) -> models.QuerySet:
     return queryset.order_by().values("pk")[: LIMIT + 1]
 
 
-def _estimated(queryset: models.QuerySet, exact: int) -> tuple[int, bool]:
+def _estimated(
+    unpaged: Callable[[], models.QuerySet], exact: int, estimate: Callable[[], int] | None = None
+) -> tuple[int, bool]:
     if exact <= LIMIT:
         return exact, False
-    return max(estimated_rows(queryset), exact), True
+    return max(estimate() if estimate else estimated_rows(unpaged()), exact), True
 
 
 def with_total(queryset: models.QuerySet) -> models.QuerySet:
@@ -46,15 +50,24 @@ def with_total(queryset: models.QuerySet) -> models.QuerySet:
     return queryset.annotate(**{BOUNDED_TOTAL: total})
 
 
-def of_page(queryset: models.QuerySet, rows: list[dict], start: int) -> tuple[int, bool]:
-    """The count carried by a page's rows (taken out of them), or counted apart."""
+def of_page(
+    unpaged: Callable[[], models.QuerySet],
+    rows: list[dict],
+    start: int,
+    estimate: Callable[[], int] | None = None,
+) -> tuple[int, bool]:
+    """The count carried by a page's rows (taken out of them), or counted apart.
+
+    `unpaged()` gives the list's queryset, built only when the rows carry no exact count;
+    `estimate()`, if given, is the planner's estimate of it (else ``estimated_rows``).
+    """
     exact = [row.pop(EXACT_TOTAL, None) for row in rows]
     bounded = [row.pop(BOUNDED_TOTAL, None) for row in rows]
     if exact and exact[0] is not None:
         return exact[0], False
     if bounded and bounded[0] is not None:
-        return _estimated(queryset, bounded[0])
+        return _estimated(unpaged, bounded[0], estimate)
     if not rows and start == 0:
         return 0, False
     # A page past the end (or a union) carries no count.
-    return count(queryset)
+    return count(unpaged())

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as BadRequest
 
 from libya.desk.models.common import undated_last
 
@@ -57,10 +58,41 @@ class Term:
 
 def ordering(queryset: models.QuerySet) -> list[str]:
     """The queryset's ordering as ``[-]name`` terms, made unique by the key if need be."""
-    names = [str(o) for o in (queryset.query.order_by or queryset.model._meta.ordering)]
+    return unique([str(o) for o in (queryset.query.order_by or queryset.model._meta.ordering)])
+
+
+def unique(names: list[str]) -> list[str]:
+    """``[-]name`` ordering terms, with the key added when none of them is unique."""
     if not {o.lstrip("-") for o in names} & UNIQUE_KEYS:
-        names.append("pk")
-    return names
+        return [*names, "pk"]
+    return list(names)
+
+
+def typed(model: type[models.Model], order: list[Term], values: list) -> list:
+    """A cursor's JSON values as the columns' Python values (dates as dates...).
+
+    The lookups would convert them alike; converting first lets a compiled statement
+    bind them (statements.ListStatement) exactly as the queryset does.
+    """
+    found = []
+    for term, value in zip(order, values, strict=True):
+        field = _field(model, term)
+        try:
+            found.append(value if field is None else field.to_python(value))
+        except ValidationError:  # signed here, so never; but a page, not a 500
+            raise NotFound("No such page: the cursor was not issued here.") from None
+    return found
+
+
+def _field(model: type[models.Model], term: Term) -> models.Field | None:
+    if term.key is not None:
+        return term.key.output_field
+    if term.name == "pk":
+        return model._meta.pk
+    try:
+        return model._meta.get_field(term.name)
+    except FieldDoesNotExist:  # an annotation such as a search rank
+        return None
 
 
 def terms(model: type[models.Model], names: list[str]) -> list[Term]:
@@ -111,7 +143,7 @@ def decode(token: str, names: list[str]) -> dict:
     signed by this server, or made for another ordering, names no page of this list: 404.
     """
     if not re.fullmatch(TOKEN_PATTERN, token):
-        raise ValidationError({"cursor": ["Not a cursor; use the links as given."]})
+        raise BadRequest({"cursor": ["Not a cursor; use the links as given."]})
     try:
         cursor = signing.loads(token, salt=SALT)
     except signing.BadSignature:

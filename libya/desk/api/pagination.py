@@ -22,18 +22,54 @@ class KeysetPagination(BasePagination):
     max_page = 20
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+        self.locate(request, cursors.ordering(queryset), queryset.model)
+        ordered = cursors.ordered(queryset, self.order)
+        return self.page_rows(list(self.page_query(ordered)), lambda: ordered)
+
+    def locate(self, request: Request, names: list[str], model) -> None:
+        """Read which page is asked for: its size, the ordering, a cursor or a page number.
+
+        Split from running the page so that a statement compiled once per shape of
+        request (statements.ListStatement) pages exactly as the queryset does.
+        """
         self.request = request
         self.size = positive_int(request, "page_size", self.page_size)
         self.size = min(self.size, self.max_page_size)
-        self.names = cursors.ordering(queryset)
-        self.order = cursors.terms(queryset.model, self.names)
-        queryset = cursors.ordered(queryset, self.order)
+        self.names = names
+        self.order = cursors.terms(model, names)
         token = request.query_params.get("cursor")
+        self.cursor, self.number, self.beyond = None, None, []
         if token is not None:
-            cursor = cursors.decode(token, self.names)
-            self.count, self.estimated = cursor["n"], bool(cursor["e"])
-            return self._keyset_page(queryset, cursor)
-        return self._first_pages(queryset, self._page_number(request))
+            self.cursor = cursors.decode(token, self.names)
+            self.count, self.estimated = self.cursor["n"], bool(self.cursor["e"])
+            self.beyond = cursors.typed(model, self.order, self.cursor["v"])
+        else:
+            self.number = self._page_number(request)
+
+    @property
+    def direction(self) -> list:
+        """The terms in the order the page's rows are read (reversed for a `previous` page)."""
+        if self.cursor is not None and self.cursor["r"]:
+            return [term.reversed() for term in self.order]
+        return self.order
+
+    def page_query(self, ordered, beyond: list | None = None):
+        """The page's queryset (one row more than the page, to tell whether one follows).
+
+        `beyond` stands in for the cursor's values (a statement compiles it with markers).
+        """
+        if self.cursor is None:
+            start = (self.number - 1) * self.size
+            return counting.with_total(ordered)[start : start + self.size + 1]
+        condition = cursors.after(self.direction, self.beyond if beyond is None else beyond)
+        return cursors.ordered(ordered, self.direction).filter(condition)[: self.size + 1]
+
+    def page_rows(self, rows: list[dict], unpaged, estimate=None) -> list:
+        """The page shown from the rows of ``page_query``; `unpaged()` is the list to count,
+        `estimate()` (if given) the planner's estimate of its rows."""
+        if self.cursor is None:
+            return self._first_pages(rows, unpaged, estimate)
+        return self._keyset_page(rows)
 
     def check_parameters(self, request: Request) -> None:
         """400 for a paging parameter the schema refuses, where no page is made (CSV)."""
@@ -54,21 +90,17 @@ class KeysetPagination(BasePagination):
             }
         )
 
-    def _first_pages(self, queryset, number: int) -> list:
+    def _first_pages(self, rows: list[dict], unpaged, estimate=None) -> list:
+        number = self.number
         start = (number - 1) * self.size
-        rows = list(counting.with_total(queryset)[start : start + self.size + 1])
-        self.count, self.estimated = counting.of_page(queryset, rows, start)
+        self.count, self.estimated = counting.of_page(unpaged, rows, start, estimate)
         more, rows = len(rows) > self.size, rows[: self.size]
         self.next_link = self._link_after(rows[-1], number) if more else None
         self.previous_link = self._link_to_page(number - 1) if number > 1 else None
         return rows
 
-    def _keyset_page(self, queryset, cursor: dict) -> list:
-        backwards = cursor["r"]
-        order = [term.reversed() for term in self.order] if backwards else self.order
-        beyond = cursors.after(order, cursor["v"])
-        page = cursors.ordered(queryset, order).filter(beyond)
-        rows = list(page[: self.size + 1])
+    def _keyset_page(self, rows: list[dict]) -> list:
+        backwards = self.cursor["r"]
         for row in rows:
             row.pop(EXACT_TOTAL, None)  # the count came with the cursor
         more, rows = len(rows) > self.size, rows[: self.size]
@@ -161,7 +193,8 @@ class OffsetPagination(KeysetPagination):
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.request = request
         self.size = min(positive_int(request, "page_size", self.page_size), self.max_page_size)
-        return self._first_pages(queryset, self._page_number(request))
+        self.cursor, self.number = None, self._page_number(request)
+        return self.page_rows(list(self.page_query(queryset)), lambda: queryset)
 
     def _link_after(self, row: dict, number: int) -> str:
         return self._link_to_page(number + 1)

@@ -23,7 +23,7 @@ How a field maps to columns:
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
@@ -94,13 +94,33 @@ class Part(serializers.ListField):
     def batch(self, ids: list[int]) -> models.QuerySet:
         """(parent id, *child columns) for every row of `ids`, in one query."""
         columns = [column(name, child, self.path) for name, child in declared(self.child)]
-        rows = self.rows().filter(**{f"{self.parent_key}__in": ids})
+        rows = self.rows().filter(AnyOf(F(self.parent_key), Value(ids)))
         return rows.values_list(self.parent_key, *columns)
+
+    def fetch(self, ids: list[int]) -> Iterable[tuple]:
+        """The rows of ``batch(ids)``, through its statement compiled once if it can be."""
+        from libya.desk.api.statements import PartStatement  # which imports this module
+
+        statement = PartStatement.of(self)
+        return self.batch(ids) if statement is None else statement.fetch(ids)
 
     def array(self) -> ArraySubquery:
         """This part of the row being selected, as a JSON array column."""
         rows = self.rows().filter(**{self.parent_key: OuterRef("pk")})
         return ArraySubquery(rows.values(json=json_object(self.child, self.path)))
+
+
+class AnyOf(models.Func):
+    """``column = ANY(%s)``, the values as one array parameter.
+
+    ``__in`` writes a placeholder per value, so its SQL changes with the number of
+    ids; this is one statement for every batch, which can be compiled once
+    (statements.PartStatement). PostgreSQL turns an IN list into ``= ANY`` itself.
+    """
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = models.BooleanField()
 
 
 def declared(serializer: serializers.Serializer | type) -> list[tuple[str, serializers.Field]]:
@@ -210,7 +230,7 @@ def attach(rows: list[dict], name: str, part: Part) -> None:
     """Set ``row[name]`` to the list of part rows of each row: one query for the batch."""
     names = part.names()
     grouped = defaultdict(list)
-    for key, *rest in part.batch([row["id"] for row in rows]):
+    for key, *rest in part.fetch([row["id"] for row in rows]):
         grouped[key].append(dict(zip(names, rest, strict=True)))
     for row in rows:
         row[name] = grouped.get(row["id"], [])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import conditional_page
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -18,7 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from libya.desk.api import backends, filters
+from libya.desk.api import backends, cursors, filters, statements
 from libya.desk.api import inputs as i
 from libya.desk.api import serializers as s
 from libya.desk.api.graph import GraphSerializer
@@ -129,6 +131,148 @@ class CompiledDetailMixin:
         return cls._detail_statement
 
 
+class CompiledListMixin:
+    """JSON list pages through statements compiled once per shape (statements.ListStatement).
+
+    The shape is what decides the SQL text: the parameter names given, the ordering,
+    the page size and number (inlined as LIMIT/OFFSET), a cursor's direction, the
+    number of values of each filter and the types of the values. The values themselves
+    (filters, a cursor's position) are bound. Requests are validated as on the queryset
+    path, in the same order, so that a bad one gets the same 400. A search, facets,
+    an unknown parameter or a shape that cannot be compiled safely take the queryset path.
+    """
+
+    # Parameters a compiled list understands, besides its FilterSet's filters.
+    compiled_options = frozenset({"ordering", "fields", "page", "page_size", "cursor", "format"})
+    # Filters whose values choose the SQL (a search picks its plan by the term).
+    uncompiled_filters = frozenset({"search"})
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.compiled_page(request)
+        if page is None:
+            return super().list(request, *args, **kwargs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def compiled_page(self, request: Request) -> list | None:
+        """The page's rows through a compiled statement, or None for the queryset path."""
+        params = request.query_params
+        filters = self.filterset_class.base_filters
+        given = [name for name in params if name in filters]
+        if (
+            type(self.paginator) is not KeysetPagination
+            or self.filter_backends != DeskViewSet.filter_backends
+            or not set(params) <= self.compiled_options.union(given)
+            or self.uncompiled_filters.intersection(given)
+        ):
+            return None
+        filterset = self.validated_filters(request, given)
+        values, shape = self.filter_values(filterset, sorted(given))
+        if values is None:
+            return None
+        ordering = backends.StrictOrderingFilter().get_ordering(request, None, self)
+        backends.ListOptionsBackend().filter_queryset(request, None, self)
+        paginator = self.paginator
+        paginator.locate(request, cursors.unique(ordering), self.queryset.model)
+        values += paginator.beyond
+        key = (
+            self.serializer_class,  # what the rows select, should it be swapped
+            self.filterset_class,
+            frozenset(params),
+            tuple(shape),
+            tuple(ordering),
+            paginator.size,
+            paginator.number,
+            None if paginator.cursor is None else bool(paginator.cursor["r"]),
+            statements.shape_of(values),
+        )
+        statement, planned = self.list_statement(key, filterset, sorted(given), ordering, values)
+        if statement is None:
+            return None
+
+        def unpaged() -> QuerySet:  # for a count the page's rows do not carry
+            return cursors.ordered(self.filter_queryset(self.get_queryset()), paginator.order)
+
+        estimate = None if planned is None else lambda: planned.estimate(values)
+        return paginator.page_rows(statement.fetch(values), unpaged, estimate)
+
+    def validated_filters(self, request: Request, given: list[str]):
+        """The request's FilterSet, validated as DeskFilterBackend does; None if unused."""
+        if not given:
+            return None
+        backend = backends.DeskFilterBackend()
+        filterset = backend.get_filterset(request, self.queryset, self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
+
+    @staticmethod
+    def filter_values(filterset, given: list[str]) -> tuple[list | None, list]:
+        """The cleaned values of the filters given, flattened, and how many each has."""
+        values, shape = [], []
+        for name in given:
+            value = filterset.form.cleaned_data.get(name)
+            many = isinstance(value, list)
+            items = value if many else [value]
+            if value is None or len(set(items)) != len(items):
+                # Repeated values: IN drops the repeats, and the markers would not.
+                return None, shape
+            values += items
+            shape.append((name, len(items) if many else None))
+        return values, shape
+
+    def list_statement(self, key: tuple, filterset, given, ordering, values) -> tuple:
+        """(the page's statement, the unpaged list's for the planner's estimate), or Nones."""
+        cls = type(self)
+        if "_list_statements" not in cls.__dict__:
+            cls._list_statements = {}
+        known = cls._list_statements
+        if key in known:
+            return known[key]
+        if len(known) >= statements.MAX_SHAPES:
+            return None, None
+
+        def page(sample: list) -> QuerySet:
+            rest = sample[:]  # the cursor's values, once the filters' are taken out
+            ordered = self.marked(filterset, given, ordering, rest)
+            return self.paginator.page_query(ordered, beyond=rest)
+
+        def unpaged(sample: list) -> QuerySet:  # as counting.estimated_rows() explains it
+            return self.marked(filterset, given, ordering, sample[:]).order_by()
+
+        compile_ = statements.ListStatement.compile
+        found = compile_(page, values)
+        # A cursor carries its count; a first page may need the planner's estimate.
+        planned = None
+        if found is not None and self.paginator.cursor is None:
+            planned = compile_(unpaged, values, plan_only=True)
+        # Two threads may compile one shape at once: both get the same statements.
+        known[key] = (found, planned)
+        return known[key]
+
+    def marked(self, filterset, given: list[str], ordering: list[str], sample: list) -> QuerySet:
+        """The ordered list with `sample` in place of the filters' values (taken out of it)."""
+        queryset = self.get_queryset()
+        backend = backends.DeskFilterBackend()
+        filterset_class = backend.get_filterset_class(self, queryset)
+        if filterset is None:
+            queryset = filterset_class.defaults(queryset)
+        else:
+            cleaned = dict(filterset.form.cleaned_data)
+            for name in given:
+                value = cleaned[name]
+                if isinstance(value, list):
+                    cleaned[name] = [sample.pop(0) for _ in value]
+                else:
+                    cleaned[name] = sample.pop(0)
+            filterset.form.cleaned_data = cleaned
+            filterset.queryset = queryset
+            queryset = filterset.filter_queryset(queryset.all())
+        queryset = queryset.order_by(*ordering)
+        if cursors.ordering(queryset) != self.paginator.names:
+            raise EmptyResultSet  # not expected; the queryset path then
+        return cursors.ordered(queryset, self.paginator.order)
+
+
 class FacetMixin:
     """``facet=name``: counts per value of a column over the whole filtered list."""
 
@@ -184,6 +328,7 @@ class DeskViewSet(
     DeskAPIMixin,
     CSVMixin,
     FacetMixin,
+    CompiledListMixin,
     CompiledDetailMixin,
     RowsMixin,
     viewsets.ReadOnlyModelViewSet,
