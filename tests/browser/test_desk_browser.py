@@ -131,19 +131,31 @@ def test_clicking_a_network_edge_lists_its_sources(desk, output_dir):
             const element = document.querySelector("#desk-network");
             element.scrollIntoView({block: "center"});
             const chart = echarts.getInstanceByDom(element);
-            const graph = chart.getModel().getSeriesByIndex(0).getGraph();
-            // An edge alone between its two actors is drawn straight: its middle is on it.
+            const series = chart.getModel().getSeriesByIndex(0);
+            const graph = series.getGraph();
+            const toPixel = (node) => series.coordinateSystem.dataToPoint(node.getLayout());
+            // A click on a node or its label (drawn to its right) opens that actor's
+            // dossier: the point must be on an edge and clear of every node.
+            const nodes = graph.nodes.map(toPixel);
+            const clear = ([x, y]) =>
+                nodes.every(([nx, ny]) => x < nx - 24 || x > nx + 160 || Math.abs(y - ny) > 20);
+            // An edge alone between its two actors is drawn straight: points between its
+            // ends are on it.
             const pair = (e) => [e.node1.id, e.node2.id].sort().join(" ");
             const counts = {};
             graph.edges.forEach((e) => { counts[pair(e)] = (counts[pair(e)] || 0) + 1; });
-            const edge = graph.edges.find((e) => counts[pair(e)] === 1);
-            const [a, b] = [edge.node1.getLayout(), edge.node2.getLayout()];
             const box = element.getBoundingClientRect();
-            const transform = chart.getModel().getSeriesByIndex(0).coordinateSystem;
-            const [x1, y1] = transform.dataToPoint(a), [x2, y2] = transform.dataToPoint(b);
-            return {x: box.left + (x1 + x2) / 2, y: box.top + (y1 + y2) / 2};
+            for (const edge of graph.edges.filter((e) => counts[pair(e)] === 1)) {
+                const [[x1, y1], [x2, y2]] = [toPixel(edge.node1), toPixel(edge.node2)];
+                for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+                    const at = [x1 + t * (x2 - x1), y1 + t * (y2 - y1)];
+                    if (clear(at)) return {x: box.left + at[0], y: box.top + at[1]};
+                }
+            }
+            return null;
         }"""
     )
+    assert point is not None, "no edge has a point clear of every node"
     page.mouse.click(point["x"], point["y"])
     page.wait_for_selector("#desk-edge-sources h3")
 
