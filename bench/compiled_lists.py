@@ -28,6 +28,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from overhead import DatabaseClock  # noqa: E402
 
 from libya.desk.api.views import CompiledListMixin  # noqa: E402
 from libya.desk.models import Actor  # noqa: E402
@@ -43,25 +44,11 @@ def urls() -> dict[str, str]:
     }
 
 
-class DatabaseTime:
-    """Seconds spent in the database's execute calls (statement sent to rows received)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self, execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - start
-
-
 def measure(client: Client, url: str, requests: int) -> dict[str, dict[str, float]]:
     compiled = CompiledListMixin.compiled_page
     paths = {"compiled": compiled, "queryset": lambda self, request: None}
     samples = {name: [] for name in paths}
-    database = DatabaseTime()
+    database = DatabaseClock()
     for _ in range(3):  # compile the shape, warm the caches
         client.get(url)
     try:
