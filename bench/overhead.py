@@ -101,6 +101,8 @@ def urls() -> dict[str, str]:
         "&published_after=2012-01-01&published_before=2013-06-30&page_size=20",
         "E4 article by slug": f"/api/v1/articles/{article}/",
         "E5 search, rare term": "/api/v1/articles/?search=ornithologue&page_size=20",
+        "E5d search, rare term, newest first": "/api/v1/articles/?search=ornithologue"
+        "&ordering=-published_on&page_size=20",
     }
 
 
@@ -301,10 +303,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--only", default="", help="measure the URLs whose label has this")
     args = parser.parse_args()
     report = {}
     anonymous_rate = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/s"}}
     for label, url in urls().items():
+        if args.only not in label:
+            continue
         with override_settings(DESK_RESPONSE_CACHE=False, REST_FRAMEWORK=anonymous_rate):
             handler = WSGIHandler()
             wall, database = per_request(handler, url, args.requests)

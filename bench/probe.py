@@ -89,6 +89,11 @@ def cases() -> list[dict]:
                 [f"{NAIVE}/articles/?search={term}"],
             )
         )
+    # Datasette's semantics, for a like-for-like comparison: the newest matches, unranked,
+    # without snippets (the naive peer has no such ordering).
+    for term in MARKERS:
+        ours = f"{API}/articles/?search={term}&ordering=-published_on&page_size={PAGE}"
+        found.append(case(f"E5d {SHARES[term]}", f"search {term!r}, newest first", [ours], None))
     found.append(case("E6", "actor search, misspelt", *actor_search_urls()))
     admin = f"/{settings.ADMIN_PATH}desk/claim/"
     found.append(case("E7 all", "admin claims", [admin], None, admin=True))

@@ -117,10 +117,56 @@ def test_articles_search_is_stemmed_french(client, outlet):
     )
     ArticleFactory(slug="sans-rapport", publisher=outlet, body="Il pleut sur Zlitenbourg.")
 
-    found = client.get(URL, {"search": "négocier", "publisher": "le-quotidien"})
+    found = client.get(URL, {"search": "négocier", "publisher": "le-quotidien", "snippet": "true"})
 
     assert slugs(found) == ["negociations"]
     assert "<mark>négociations</mark>" in found.json()["results"][0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"search": "Zlitenbourg"},
+        {"search": "Zlitenbourg", "snippet": "false"},
+        {"publisher": "le-quotidien", "snippet": "true"},
+    ],
+    ids=["search-alone", "snippet-false", "snippet-without-search"],
+)
+def test_articles_snippet_is_built_only_when_asked_with_a_search(client, outlet, params):
+    ArticleFactory(slug="treve", publisher=outlet, body="La trêve tient à Zlitenbourg.")
+
+    found = client.get(URL, params)
+
+    assert slugs(found) == ["treve"]
+    assert found.json()["results"][0]["snippet"] is None
+
+
+def test_articles_snippet_other_than_true_or_false_is_400(client):
+    response = client.get(URL, {"search": "trêve", "snippet": "oui"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "snippet" in response.json()["errors"]
+
+
+def test_articles_search_sorted_by_date_gives_the_newest_matches_unranked(
+    client, django_assert_num_queries, outlet
+):
+    ArticleFactory(slug="titre-ancien", title="Zlitenbourg", published_on=date(2019, 1, 1))
+    ArticleFactory(slug="corps-recent", body="À Zlitenbourg.", published_on=date(2021, 1, 1))
+    ArticleFactory(
+        slug="sans-date",
+        body="À Zlitenbourg.",
+        published_on=None,
+        published_precision=DatePrecision.UNKNOWN,
+    )
+    ArticleFactory(slug="hors-sujet", body="À Syrte.", published_on=date(2022, 1, 1))
+
+    # no EXPLAIN: the date index orders the matches; the page carries its capped count
+    with django_assert_num_queries(1):
+        found = client.get(URL, {"search": "Zlitenbourg", "ordering": "-published_on"})
+
+    assert slugs(found) == ["corps-recent", "titre-ancien", "sans-date"]
+    assert found.json()["count"] == 3
 
 
 def test_articles_search_ranks_title_above_body(client, outlet):

@@ -38,6 +38,8 @@ SHAPES = [
     ("articles", {"ordering": "title", "page_size": "2"}),
     ("articles", {"actor": HAFTAR, "language": "fr"}),
     ("articles", {"event": MOSCOW}),
+    ("articles", {"search": "Haftar", "ordering": "-published_on"}),
+    ("articles", {"search": "négocier cessez-le-feu", "ordering": "title", "language": "fr"}),
     ("actors", {}),
     ("actors", {"kind": "person", "page_size": "3"}),
     ("actors", {"country": "LY,RU"}),
@@ -54,7 +56,8 @@ SHAPES = [
 # Shapes that take the queryset path: a search, facets, a value the filter transforms
 # (place codes are upper-cased), repeated values, an unknown parameter.
 QUERYSET_SHAPES = [
-    ("articles", {"search": "Haftar"}),
+    ("articles", {"search": "Haftar"}),  # ranked: the term's estimate chooses the plan
+    ("articles", {"search": "Haftar", "ordering": "title", "snippet": "true"}),
     ("claims", {"facet": "speaker"}),
     ("events", {"place": "moscou"}),
     ("actors", {"kind": "person,person"}),
@@ -130,6 +133,7 @@ def test_compiled_list_answers_byte_for_byte_as_the_queryset_does(
         ("claims", {"page_size": "3", "ordering": "said_on", "speaker": LAVROV}),
         ("articles", {"page_size": "2", "ordering": "title"}),
         ("articles", {"page_size": "1", "published_after": "2020-01-01"}),
+        ("articles", {"page_size": "2", "search": "Libye", "ordering": "-published_on"}),
         ("actors", {"page_size": "5", "kind": "person"}),
         ("events", {"page_size": "4", "ordering": "-start_date"}),
         ("events", {"page_size": "3", "ordering": "start_date"}),  # undated rows last

@@ -23,7 +23,7 @@ def slugs(body: dict) -> list[str]:
 def test_corpus_negocier_finds_the_moscow_talks_articles(client):
     reporting = set(slugs(get(client, "/api/v1/articles/", event=MOSCOW_TALKS)))
 
-    found = get(client, "/api/v1/articles/", search="négocier")
+    found = get(client, "/api/v1/articles/", search="négocier", snippet="true")
 
     assert reporting <= set(slugs(found))
     assert all("<mark>" in row["snippet"] for row in found["results"])

@@ -179,7 +179,14 @@ class ArticleFilterSet(DeskFilterSet):
         method="filter_search",
         help_text="French full-text query, stemmed (négocier finds négociations); "
         '"quoted phrase", -exclusion and OR work. Sorted by relevance unless `ordering` '
-        "is given; relevance ranks the 1,000 newest matches.",
+        "is given; relevance ranks the 1,000 newest matches. `ordering=-published_on` "
+        "gives the newest matches first, unranked.",
+    )
+    snippet = df.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_snippet",
+        help_text="With `search`, `true` fills each row's `snippet` with the passages that "
+        "match, in <mark> (it re-reads each row's body). Default: false.",
     )
     published_after = DateFilter(
         method="filter_published_after",
@@ -196,6 +203,7 @@ class ArticleFilterSet(DeskFilterSet):
 
     examples = DeskFilterSet.examples | {
         "search": "négocier cessez-le-feu",
+        "snippet": "true",
         "published_after": "2020-01-01",
         "published_before": "2020-01-31",
         "publisher": ["rt-en-francais"],
@@ -212,6 +220,12 @@ class ArticleFilterSet(DeskFilterSet):
         if "ordering" in self.data:
             return qs.search(value)
         return qs.ranked_search(value)
+
+    def filter_snippet(self, qs, name: str, value: str):
+        term = self.form.cleaned_data.get("search")
+        if value == "true" and term:
+            return qs.with_snippets(term)
+        return qs
 
     def filter_published_after(self, qs, name: str, value):
         return qs.published_between(value, None)

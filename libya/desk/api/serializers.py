@@ -140,7 +140,8 @@ class ArticleSerializer(RowSerializer):
     url = serializers.CharField()
     updated_at = serializers.DateTimeField()
     snippet = Searched(
-        allow_null=True, help_text="With `search`: the best passage, matches in <mark>."
+        allow_null=True,
+        help_text="With `search` and `snippet=true`: the best passages, matches in <mark>.",
     )
 
 

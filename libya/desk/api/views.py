@@ -162,7 +162,7 @@ class CompiledListMixin:
             type(self.paginator) is not KeysetPagination
             or self.filter_backends != DeskViewSet.filter_backends
             or not set(params) <= self.compiled_options.union(given)
-            or self.uncompiled_filters.intersection(given)
+            or not self.compiles(given, params)
         ):
             return None
         filterset = self.validated_filters(request, given)
@@ -194,6 +194,10 @@ class CompiledListMixin:
 
         estimate = None if planned is None else lambda: planned.estimate(values)
         return paginator.page_rows(statement.fetch(values), unpaged, estimate)
+
+    def compiles(self, given: list[str], params) -> bool:
+        """Whether the filters `given` (with `params`) build one SQL text per shape."""
+        return not self.uncompiled_filters.intersection(given)
 
     def validated_filters(self, request: Request, given: list[str]):
         """The request's FilterSet, validated as DeskFilterBackend does; None if unused."""
@@ -426,12 +430,21 @@ class ArticleViewSet(WritableResource, DeskViewSet):
     ordering_fields = ["published_on", "title", "slug", "updated_at"]
     ordering = ["-published_on", "slug"]
     search_ordering = ["-search_rank", "-published_on", "slug"]
+    uncompiled_filters = frozenset({"search", "snippet"})
     facet_fields = {
         "publisher": "publisher__slug",
         "language": "language",
         "actor": "mentioned_actors__slug",
         "event": "events__slug",
     }
+
+    def compiles(self, given: list[str], params) -> bool:
+        # Ranked, a search finds its candidates by a plan its term's estimated matches
+        # choose (ArticleQuerySet.ranked_search); sorted by a column, it is one statement
+        # whatever the term.
+        if "ordering" in params:
+            given = [name for name in given if name != "search"]
+        return super().compiles(given, params)
 
 
 class ActorViewSet(WritableResource, DeskViewSet):

@@ -45,9 +45,7 @@ class ArticleQuerySet(models.QuerySet):
         """Articles matching a French full-text query (stemmed), title weighted above body.
 
         Annotates ``search_rank`` (title words weigh more: the vector gives the
-        title weight A and the body weight B) and ``snippet``, the best passage
-        with matches in ``<mark>``; PostgreSQL computes the snippet only for the
-        rows of the page.
+        title weight A and the body weight B).
         """
         query = french_query(term)
         return self.filter(search_vector=query).annotate(
@@ -56,16 +54,26 @@ class ArticleQuerySet(models.QuerySet):
             search_rank=Cast(
                 SearchRank(F("search_vector"), query, normalization=Value(1)), models.FloatField()
             ),
+        )
+
+    def with_snippets(self, term: str) -> "ArticleQuerySet":
+        """Annotates ``snippet``: the passages of the body that best match `term`, in <mark>.
+
+        ts_headline re-parses the whole body (about 0.3 ms an article, more than the
+        rest of a rare term's search), so it is asked for, not built by default.
+        PostgreSQL evaluates it after the LIMIT: for the page's rows only.
+        """
+        return self.annotate(
             snippet=SearchHeadline(
                 "body",
-                query,
+                french_query(term),
                 config="french",
                 start_sel="<mark>",
                 stop_sel="</mark>",
                 max_words=35,
                 min_words=15,
                 max_fragments=2,
-            ),
+            )
         )
 
     def ranked_search(self, term: str) -> "ArticleQuerySet":
