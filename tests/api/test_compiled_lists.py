@@ -38,6 +38,8 @@ SHAPES = [
     ("articles", {"ordering": "title", "page_size": "2"}),
     ("articles", {"actor": HAFTAR, "language": "fr"}),
     ("articles", {"event": MOSCOW}),
+    ("articles", {"search": "Haftar"}),  # ranked, candidates collected (a rare term here)
+    ("articles", {"search": "négocier cessez-le-feu", "publisher": "rt-en-francais"}),
     ("articles", {"search": "Haftar", "ordering": "-published_on"}),
     ("articles", {"search": "négocier cessez-le-feu", "ordering": "title", "language": "fr"}),
     ("actors", {}),
@@ -53,10 +55,9 @@ SHAPES = [
     ("events", {"parent": MOSCOW}),
 ]
 
-# Shapes that take the queryset path: a search, facets, a value the filter transforms
+# Shapes that take the queryset path: snippets, facets, a value the filter transforms
 # (place codes are upper-cased), repeated values, an unknown parameter.
 QUERYSET_SHAPES = [
-    ("articles", {"search": "Haftar"}),  # ranked: the term's estimate chooses the plan
     ("articles", {"search": "Haftar", "ordering": "title", "snippet": "true"}),
     ("claims", {"facet": "speaker"}),
     ("events", {"place": "moscou"}),
@@ -328,3 +329,26 @@ def test_part_statements_fetch_what_the_batch_queryset_does():
                 assert statement.fetch(ids[:1]) == list(part.batch(ids[:1]))
                 compared += 1
     assert compared >= 10
+
+
+def test_a_ranked_search_compiles_one_statement_per_plan_of_its_candidates(client, monkeypatch):
+    """Walking the date index or collecting every match: two statements, the same rows."""
+    from libya.desk.models import articles
+
+    url, params = "/api/v1/articles/", {"search": "Libye", "page_size": "3"}
+    answers = []
+    for walk in (True, False):
+        monkeypatch.setattr(articles, "_walking_reads_less", lambda matches, walk=walk: walk)
+        compiled, compiled_queries, built, built_queries = both_paths(
+            client, monkeypatch, url, params
+        )
+        assert compiled.status_code == built.status_code == HTTPStatus.OK
+        assert compiled.content == built.content
+        assert compiled_queries == built_queries
+        answers.append(compiled.content)
+
+    saved = statements_of("articles")
+    assert sorted(dict(key[3])["walk"] for key in saved) == [False, True]
+    assert all(page for page, _ in saved.values())
+    assert saved[next(iter(saved))][0].sql != saved[list(saved)[1]][0].sql
+    assert answers[0] == answers[1]

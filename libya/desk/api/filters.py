@@ -216,10 +216,14 @@ class ArticleFilterSet(DeskFilterSet):
         model = Article
         fields: list[str] = []
 
+    # How a ranked search finds its candidates, when chosen before the filters run (a
+    # compiled list chooses it from the request's term, then builds with a stand-in).
+    walk: bool | None = None
+
     def filter_search(self, qs, name: str, value: str):
         if "ordering" in self.data:
             return qs.search(value)
-        return qs.ranked_search(value)
+        return qs.ranked_search(value, walk=self.walk)
 
     def filter_snippet(self, qs, name: str, value: str):
         term = self.form.cleaned_data.get("search")

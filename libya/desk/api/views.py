@@ -169,6 +169,7 @@ class CompiledListMixin:
         values, shape = self.filter_values(filterset, sorted(given))
         if values is None:
             return None
+        shape += self.planned_shape(filterset)
         ordering = backends.StrictOrderingFilter().get_ordering(request, None, self)
         backends.ListOptionsBackend().filter_queryset(request, None, self)
         paginator = self.paginator
@@ -198,6 +199,10 @@ class CompiledListMixin:
     def compiles(self, given: list[str], params) -> bool:
         """Whether the filters `given` (with `params`) build one SQL text per shape."""
         return not self.uncompiled_filters.intersection(given)
+
+    def planned_shape(self, filterset) -> list:
+        """What the request's values decide of the SQL beyond its shape, decided now."""
+        return []
 
     def validated_filters(self, request: Request, given: list[str]):
         """The request's FilterSet, validated as DeskFilterBackend does; None if unused."""
@@ -430,7 +435,8 @@ class ArticleViewSet(WritableResource, DeskViewSet):
     ordering_fields = ["published_on", "title", "slug", "updated_at"]
     ordering = ["-published_on", "slug"]
     search_ordering = ["-search_rank", "-published_on", "slug"]
-    uncompiled_filters = frozenset({"search", "snippet"})
+    # A search compiles too: ranked, one statement per plan of its candidates (planned_shape).
+    uncompiled_filters = frozenset({"snippet"})
     facet_fields = {
         "publisher": "publisher__slug",
         "language": "language",
@@ -439,12 +445,20 @@ class ArticleViewSet(WritableResource, DeskViewSet):
     }
 
     def compiles(self, given: list[str], params) -> bool:
-        # Ranked, a search finds its candidates by a plan its term's estimated matches
-        # choose (ArticleQuerySet.ranked_search); sorted by a column, it is one statement
-        # whatever the term.
-        if "ordering" in params:
-            given = [name for name in given if name != "search"]
-        return super().compiles(given, params)
+        # A ranked search's later pages carry a rank (a float) in their cursor, which no
+        # compiled statement binds: they take the queryset path before any plan is chosen.
+        ranked = "search" in given and "ordering" not in params
+        return super().compiles(given, params) and not (ranked and "cursor" in params)
+
+    def planned_shape(self, filterset) -> list:
+        # Ranked, a search finds its candidates by the plan its term's estimated matches
+        # choose (ArticleQuerySet.ranked_search): chosen here from the request's term, for
+        # the statement to be compiled (and found again) per plan.
+        term = filterset.form.cleaned_data.get("search") if filterset else None
+        if not term or "ordering" in filterset.data:
+            return []
+        filterset.walk = Article.objects.walks_to_candidates(term)
+        return [("walk", filterset.walk)]
 
 
 class ActorViewSet(WritableResource, DeskViewSet):

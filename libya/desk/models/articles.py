@@ -76,7 +76,7 @@ class ArticleQuerySet(models.QuerySet):
             )
         )
 
-    def ranked_search(self, term: str) -> "ArticleQuerySet":
+    def ranked_search(self, term: str, walk: bool | None = None) -> "ArticleQuerySet":
         """``search`` ordered by relevance, over the newest SEARCH_CANDIDATES matches only.
 
         The newest matches can be found two ways. Walking the date index and
@@ -85,11 +85,14 @@ class ArticleQuerySet(models.QuerySet):
         through the GIN index and sorting them by date reads share x table
         articles: the reverse. PostgreSQL's planner does not cost reading each
         article's vector, and walks the index for terms far too rare for it, so
-        the choice is made here from the planner's own row estimates (one EXPLAIN).
+        the choice is made here from the planner's own row estimates (one EXPLAIN),
+        unless `walk` gives it (``walks_to_candidates``, asked before).
         """
         matches = self.model.objects.filter(search_vector=french_query(term))
+        if walk is None:
+            walk = _walking_reads_less(matches)
         order = newest_first("published_on")  # the article_date_slug order
-        if not _walking_reads_less(matches):
+        if not walk:
             # An expression the date index cannot serve: every match is collected, then sorted.
             unindexed = models.ExpressionWrapper(
                 undated_last("published_on", descending=True) + 0,
@@ -99,6 +102,10 @@ class ArticleQuerySet(models.QuerySet):
         newest = matches.order_by(order, "slug")
         candidates = self.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
         return counted_in_place(candidates.search(term))
+
+    def walks_to_candidates(self, term: str) -> bool:
+        """Whether ``ranked_search(term)`` walks the date index to find its candidates."""
+        return _walking_reads_less(self.model.objects.filter(search_vector=french_query(term)))
 
     def published_between(self, start: date | None, end: date | None) -> "ArticleQuerySet":
         """Articles whose publication period overlaps [start, end] (month precision included).
