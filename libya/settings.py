@@ -136,6 +136,8 @@ def connection_settings(database: dict) -> dict:
     # Sizing: libya/gunicorn.conf.py, and the desk.E002 check keeps it under max_connections.
     database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
+    # Django's backend, but for a health check without a round trip (libya/postgresql).
+    database["ENGINE"] = "libya.postgresql"
     options = database.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5))
     if DESK_DB_TRANSACTION_POOLER:

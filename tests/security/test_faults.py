@@ -8,9 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from rest_framework.request import Request
@@ -203,3 +204,56 @@ def test_statement_timeout_bounds_web_processes_only(test_database_url):
     assert show_statement_timeout(asgi, url, DESK_STATEMENT_TIMEOUT_MS="250") == "250ms"
     assert show_statement_timeout(command, url, DESK_STATEMENT_TIMEOUT_MS="250") == "0"
     assert show_statement_timeout(web, url, DESK_STATEMENT_TIMEOUT_MS="0") == "0"
+
+
+def terminate(application_name: str) -> int:
+    """pg_terminate_backend() on the named connections, from a connection of its own."""
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            [application_name],
+        ).fetchone()
+    return found[0]
+
+
+@pytest.mark.usefixtures("django_db_setup")
+def test_a_connection_the_server_ended_between_requests_is_replaced_unseen():
+    """The health check reads an idle connection's socket instead of asking the server
+    (libya/postgresql); a connection the server ended is still found, and replaced."""
+    name = "desk-fault-terminated"
+    host = connection.get_connection_params()["host"]
+    url = f"{database_url(host, connection.settings_dict['NAME'])}&application_name={name}"
+    client = Client(url)
+    try:
+        before = client.get("/api/v1/actors/khalifa-haftar/")
+        ended = terminate(name)
+        after = client.get("/api/v1/actors/khalifa-haftar/")
+    finally:
+        client.close()
+
+    assert ended == 1
+    assert before[0] == after[0] == 200, after
+
+
+@pytest.mark.django_db
+def test_an_idle_connection_is_healthy_until_the_server_speaks():
+    name = "desk-fault-idle"
+    options = {**connection.settings_dict["OPTIONS"], "application_name": name}
+    wrapper = type(connections["default"])({**connection.settings_dict, "OPTIONS": options})
+    try:
+        wrapper.ensure_connection()
+        assert wrapper.idle_and_silent()
+
+        assert terminate(name) == 1
+        deadline = time.monotonic() + 5
+        while wrapper.idle_and_silent() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not wrapper.idle_and_silent()
+
+        wrapper.health_check_done = False
+        wrapper.close_if_health_check_failed()  # Django's SELECT 1 then fails: closed
+        assert wrapper.connection is None
+    finally:
+        wrapper.close()
