@@ -162,7 +162,7 @@ def drive(port: int, plan: list[tuple[str, str, dict]], connections: int, second
         while time.perf_counter() < deadline and next(budget, None) is not None:
             name, path, headers = plan[n % len(plan)]
             began = time.perf_counter()
-            status, _ = get(conn, path, headers)
+            status, *_ = get(conn, path, headers)
             mine.append((name, status, time.perf_counter() - began))
             n += 1
         conn.close()
@@ -320,6 +320,12 @@ def verdict(phases: dict, findings: dict, peak: int, budget: int) -> list[str]:
         f"{found['total']['other_non_2xx']} answers neither 2xx nor 429 at {n} connections"
         for n, found in phases.items()
         if found["total"]["other_non_2xx"]
+    ]
+    # A client that died sends nothing: a phase without answers has measured nothing.
+    problems += [
+        f"no answer at {n} connections"
+        for n, found in phases.items()
+        if not found["total"]["requests"]
     ]
     problems += [f"{n} x {marker!r} in the server log" for marker, n in findings.items() if n]
     if peak > budget:

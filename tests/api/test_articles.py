@@ -141,8 +141,9 @@ def test_articles_snippet_is_built_only_when_asked_with_a_search(client, outlet,
     assert found.json()["results"][0]["snippet"] is None
 
 
-def test_articles_snippet_other_than_true_or_false_is_400(client):
-    response = client.get(URL, {"search": "trêve", "snippet": "oui"})
+@pytest.mark.parametrize("value", ["oui", ""])
+def test_articles_snippet_other_than_true_or_false_is_400(client, value):
+    response = client.get(URL, {"search": "trêve", "snippet": value})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "snippet" in response.json()["errors"]

@@ -116,6 +116,17 @@ def test_errors_name_the_field(writer):
     assert set(response.json()["errors"]) == {"kind"}
 
 
+def test_a_text_longer_than_its_maximum_as_sent_is_a_400_though_trimmed_it_fits(writer):
+    # "language" holds 8 characters; a vertical tab in front makes 9, as the schema counts.
+    payload = {"title": "Trêve", "body": "Une trêve.", "language": "\u000bfrancais"}
+
+    response = writer.post("/api/v1/articles/", payload, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"language"}
+    assert not Article.objects.filter(title="Trêve", body="Une trêve.").exists()
+
+
 @pytest.mark.parametrize("body_format", ["multipart", "form"])
 def test_writes_are_json_only_and_a_form_body_is_a_415(writer, body_format):
     """A form cannot tell "" from null: the long fuzz run had an empty owner accepted."""

@@ -89,6 +89,25 @@ class DateFilter(df.DateFilter):
     field_class = DateField
 
 
+class SwitchField(forms.ChoiceField):
+    """``true`` or ``false``; empty is neither, a 400 (ChoiceField would read it as absent)."""
+
+    def to_python(self, value: Any) -> str | None:
+        return value  # None when the parameter is absent; "" is a value like any other
+
+    def validate(self, value: str | None) -> None:
+        if value is not None and not self.valid_value(value):
+            message = self.error_messages["invalid_choice"]
+            raise forms.ValidationError(message, code="invalid_choice", params={"value": value})
+
+
+class SwitchFilter(df.ChoiceFilter):
+    field_class = SwitchField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+
+
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 timestamp, moved to UTC here: PostgreSQL refuses offsets beyond ±15:59."""
 
@@ -182,8 +201,7 @@ class ArticleFilterSet(DeskFilterSet):
         "is given; relevance ranks the 1,000 newest matches. `ordering=-published_on` "
         "gives the newest matches first, unranked.",
     )
-    snippet = df.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
+    snippet = SwitchFilter(
         method="filter_snippet",
         help_text="With `search`, `true` fills each row's `snippet` with the passages that "
         "match, in <mark> (it re-reads each row's body). Default: false.",

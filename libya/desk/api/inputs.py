@@ -31,11 +31,17 @@ SLUG_MAX_CHARS = 80
 
 
 class TextOnly:
-    """A text field that refuses numbers: DRF would store 12 as "12"; the schema says string."""
+    """A text field that refuses numbers: DRF would store 12 as "12"; the schema says string.
+
+    Its length is checked as sent: DRF trims surrounding whitespace first, and would take
+    9 characters where the schema's maxLength says 8.
+    """
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
