@@ -100,11 +100,6 @@ CHECKS: dict[str, tuple[str, str, Callable[[dict], str]]] = {
     ),
     "fuzz-bounded": ("Schema fuzzing in `make test`", "schemathesis, bounded", _fuzz),
     "fuzz": ("Schema fuzzing, `make fuzz`", "schemathesis, long run", _fuzz),
-    "permissions-api": (
-        "Permission matrix, API",
-        "every operation x 5 roles x published/retracted claim",
-        lambda f: f"{_n(f['cells'])} cells, {f['mismatches']} mismatches",
-    ),
     "permissions-admin": (
         "Permission matrix, admin",
         "every admin page and write x 5 roles x published/retracted claim",
