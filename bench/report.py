@@ -201,7 +201,7 @@ def _geomeans(results: dict) -> str:
             and by.get(server)
             and by[server]["rps16"]
         ]
-        mean = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else float("nan")
+        mean = geometric_mean(ratios)
         parts.append(f"{server}/{peer.upper() if peer == 'l1' else peer} {mean:.2f}")
     return "Geometric mean of throughput ratios over E1-E6: " + ", ".join(parts) + "."
 

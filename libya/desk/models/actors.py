@@ -47,7 +47,7 @@ class ActorQuerySet(models.QuerySet):
         # and "bela" thousands more, each tested by the filter.
         key = max(words, key=len)
         similar = Q(folded__trigram_word_similar=folded)
-        if re.findall(r"\w+", term.casefold()) != [key]:
+        if len(re.findall(r"\w+", term)) > 1:  # a one-word term is its own key
             similar &= Q(folded__trigram_word_similar=FoldedText(Value(key)))
         for word in words:
             if word != key:

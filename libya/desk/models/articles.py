@@ -88,9 +88,8 @@ class ArticleQuerySet(models.QuerySet):
         the choice is made here from the planner's own row estimates (one EXPLAIN),
         unless `walk` gives it (``walks_to_candidates``, asked before).
         """
-        matches = self.model.objects.filter(search_vector=french_query(term))
         if walk is None:
-            walk = _walking_reads_less(matches)
+            walk = self.walks_to_candidates(term)
         order = newest_first("published_on")  # the article_date_slug order
         if not walk:
             # An expression the date index cannot serve: every match is collected, then sorted.
@@ -99,6 +98,7 @@ class ArticleQuerySet(models.QuerySet):
                 output_field=models.DateField(),
             )
             order = OrderBy(unindexed, descending=True)
+        matches = self.model.objects.filter(search_vector=french_query(term))
         newest = matches.order_by(order, "slug")
         candidates = self.filter(pk__in=newest.values("pk")[:SEARCH_CANDIDATES])
         return counted_in_place(candidates.search(term))
