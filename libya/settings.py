@@ -124,6 +124,12 @@ DESK_SERVER_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5"}
 # DATABASE_URL (and the replicas') lead to PgBouncer in transaction mode, which refuses
 # startup options and hands each transaction any server connection: see libya/pooling.py.
 DESK_DB_TRANSACTION_POOLER = env_bool("DESK_DB_TRANSACTION_POOLER", default=False)
+# The API's compiled statements are kept prepared on each connection (libya/postgresql).
+# Not behind a transaction pooler by default: PgBouncer before 1.21, or without
+# max_prepared_statements, hands the next transaction a server that does not know them.
+DESK_DB_PREPARED_STATEMENTS = env_bool(
+    "DESK_DB_PREPARED_STATEMENTS", default=not DESK_DB_TRANSACTION_POOLER
+)
 
 
 def connection_settings(database: dict) -> dict:
@@ -140,6 +146,11 @@ def connection_settings(database: dict) -> dict:
     database["ENGINE"] = "libya.postgresql"
     options = database.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", env.int("DESK_DB_CONNECT_TIMEOUT", default=5))
+    if DESK_DB_PREPARED_STATEMENTS:
+        # psycopg prepares nothing, even when asked, without a threshold (Django sets None).
+        # Django's own cursors bind on the client and never prepare: this reaches only the
+        # cursors of connection.prepared_cursor(), which prepare on first use.
+        options.setdefault("prepare_threshold", 5)
     if DESK_DB_TRANSACTION_POOLER:
         # Consecutive queries may run on different server connections: a cursor declared
         # by one is unknown to the next (DESK_SERVER_SETTINGS: see libya/pooling.py).

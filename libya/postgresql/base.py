@@ -20,11 +20,28 @@ from __future__ import annotations
 
 import select
 
-from django.db.backends.postgresql import base
+from django.conf import settings
+from django.db.backends.postgresql import base, operations
+from psycopg.errors import DataError
 from psycopg.pq import ConnStatus, TransactionStatus
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # A prepared cursor binds on the server: the text sent has $1... in place of the
+        # values, and the debug record (and the benchmark's L1) needs them in (as Django
+        # does with server_side_binding).
+        if isinstance(cursor, PreparingCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def close_if_health_check_failed(self) -> None:
         if (
             self.connection is not None
@@ -45,3 +62,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         readable, _, _ = select.select([raw.fileno()], [], [], 0)
         return not readable
+
+    def prepared_cursor(self):
+        """A cursor whose statements the server keeps parsed, and planned, on this connection.
+
+        For the API's compiled statements (libya/desk/api/statements.py), whose SQL text
+        repeats with only the bound values changing. Django turns psycopg's prepared
+        statements off (they break behind a transaction pooler) and binds values into the
+        SQL text on the client, so each request's statement is parsed and planned anew:
+        0.6 ms of an article's 0.9 ms lookup on tier M, 0.9 ms of the 1.2 ms of a claims
+        page at 90 % depth. This cursor binds on the server and prepares every statement
+        (psycopg keeps the last 100 per connection); after five executions PostgreSQL
+        may keep a generic plan, which it does only when the plan's estimated cost is no
+        worse than the custom plans' (plan_cache_mode = auto).
+
+        A plain cursor behind a transaction pooler (settings.DESK_DB_PREPARED_STATEMENTS):
+        there a statement prepared on one server connection is unknown to the next.
+        """
+        if not settings.DESK_DB_PREPARED_STATEMENTS:
+            return self.cursor()
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = PreparingCursor(self.connection)
+            # As Django's create_cursor(): the connection's time zone, if it differs.
+            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+            if self.timezone != tzloader.timezone:
+                base.register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
+
+
+class PreparingCursor(base.ServerBindingCursor):
+    """Django's server-binding cursor, with every statement prepared (see prepared_cursor)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)

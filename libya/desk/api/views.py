@@ -146,6 +146,10 @@ class CompiledListMixin:
     compiled_options = frozenset({"ordering", "fields", "page", "page_size", "cursor", "format"})
     # Filters whose values choose the SQL (a search picks its plan by the term).
     uncompiled_filters = frozenset({"search"})
+    # Filters whose values change which plan is best, so that a statement with them is not
+    # prepared (statements.ListStatement): PostgreSQL may then keep one generic plan for
+    # every value, and the best plan for a search depends on how common its term is.
+    unprepared_filters = frozenset({"search"})
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.compiled_page(request)
@@ -249,7 +253,7 @@ class CompiledListMixin:
             return self.marked(filterset, given, ordering, sample[:]).order_by()
 
         compile_ = statements.ListStatement.compile
-        found = compile_(page, values)
+        found = compile_(page, values, prepared=not self.unprepared_filters.intersection(given))
         # A cursor carries its count; a first page may need the planner's estimate.
         planned = None
         if found is not None and self.paginator.cursor is None:

@@ -1,0 +1,69 @@
+"""The API's compiled statements are kept prepared on the server, but for a search's and
+behind a transaction pooler (libya/postgresql: ``prepared_cursor``)."""
+
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "libye-echec-des-pourparlers-de-paix-de-moscou-haftar-quitte-la-capitale-russe"
+
+
+def prepared_statements() -> list[str]:
+    """The statements the server holds prepared for this connection (the test client's)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_a_detail_statement_is_prepared_once_and_reused(client):
+    answers = [client.get(f"/api/v1/articles/{ARTICLE}/") for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [HTTPStatus.OK] * 3
+    assert answers[0].json() == answers[2].json()
+    details = [sql for sql in prepared_statements() if 'FROM "desk_article"' in sql]
+    assert len(details) == 1
+    assert "$1" in details[0]  # the slug is bound, not written into the text
+
+
+def test_a_list_page_and_its_parts_are_prepared_and_each_value_bound(client):
+    first = client.get("/api/v1/claims/", {"speaker": "sergei-lavrov", "page_size": "2"})
+    other = client.get("/api/v1/claims/", {"speaker": "khalifa-haftar", "page_size": "2"})
+
+    assert first.status_code == other.status_code == HTTPStatus.OK
+    assert {claim["speaker"]["slug"] for claim in first.json()["results"]} == {"sergei-lavrov"}
+    assert {claim["speaker"]["slug"] for claim in other.json()["results"]} == {"khalifa-haftar"}
+    prepared = prepared_statements()
+    pages = [sql for sql in prepared if sql.startswith('SELECT "desk_claim"."id"')]
+    assert len(pages) == 1  # one statement for both speakers
+    assert any("= ANY($" in sql for sql in prepared)  # a to-many part, by its batch of ids
+
+
+def test_a_search_is_not_prepared(client):
+    response = client.get("/api/v1/articles/", {"search": "Haftar", "ordering": "-published_on"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["results"]
+    assert not [sql for sql in prepared_statements() if "websearch_to_tsquery" in sql]
+
+
+def test_nothing_is_prepared_behind_a_transaction_pooler(client, settings):
+    settings.DESK_DB_PREPARED_STATEMENTS = False
+
+    response = client.get(f"/api/v1/articles/{ARTICLE}/")
+
+    assert response.status_code == HTTPStatus.OK
+    assert prepared_statements() == []
+
+
+def test_recorded_queries_carry_their_values_as_unprepared_ones_do(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/v1/articles/{ARTICLE}/")
+
+    assert response.status_code == HTTPStatus.OK
+    (detail,) = queries.captured_queries
+    assert f"'{ARTICLE}'" in detail["sql"]
+    assert "$1" not in detail["sql"]
