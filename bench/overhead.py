@@ -44,6 +44,7 @@ from django.test import override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from libya.desk.models import Actor, Article  # noqa: E402
+from probe import deep_urls  # noqa: E402
 
 # Own time of each function, grouped by the first of these path fragments it contains.
 GROUPS = [
@@ -95,10 +96,12 @@ GROUPS = [
 def urls() -> dict[str, str]:
     article = Article.objects.order_by("pk").values_list("slug", flat=True)[1000]
     publisher = Actor.objects.filter(kind=Actor.Kind.MEDIA).order_by("pk").first().slug
+    first_claims = "/api/v1/claims/?page_size=20"
     return {
-        "E1 claims, 20 newest": "/api/v1/claims/?page_size=20",
+        "E1 claims, 20 newest": first_claims,
         "E2 articles by publisher": f"/api/v1/articles/?publisher={publisher}"
         "&published_after=2012-01-01&published_before=2013-06-30&page_size=20",
+        "E3 claims at 90 % depth": deep_urls(first_claims)[0][0],
         "E4 article by slug": f"/api/v1/articles/{article}/",
         "E5 search, rare term": "/api/v1/articles/?search=ornithologue&page_size=20",
         "E5d search, rare term, newest first": "/api/v1/articles/?search=ornithologue"

@@ -74,7 +74,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         page at 90 % depth. This cursor binds on the server and prepares every statement
         (psycopg keeps the last 100 per connection); after five executions PostgreSQL
         may keep a generic plan, which it does only when the plan's estimated cost is no
-        worse than the custom plans' (plan_cache_mode = auto).
+        worse than the custom plans' (plan_cache_mode = auto). A statement whose best
+        plan depends on its values (a search term's frequency) is not sent here, and
+        the constants of those that are are written into their text, where the generic
+        plan sees them (statements.constants_written_in).
+
+        A rollback deallocates the connection's statements (psycopg cannot tell which
+        survive it); API reads never roll back, and the next read prepares again.
 
         A plain cursor behind a transaction pooler (settings.DESK_DB_PREPARED_STATEMENTS):
         there a statement prepared on one server connection is unknown to the next.

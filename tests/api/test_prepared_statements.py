@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from libya.desk.api.statements import constants_written_in
+
 pytestmark = pytest.mark.django_db
 
 ARTICLE = "libye-echec-des-pourparlers-de-paix-de-moscou-haftar-quitte-la-capitale-russe"
@@ -67,3 +69,27 @@ def test_recorded_queries_carry_their_values_as_unprepared_ones_do(client):
     (detail,) = queries.captured_queries
     assert f"'{ARTICLE}'" in detail["sql"]
     assert "$1" not in detail["sql"]
+
+
+def test_only_the_requests_values_are_bound_and_the_constants_are_written_in(client):
+    # Bound, the date that sorts undated claims last would not match the index built on
+    # it, and a generic plan of the page would scan the table.
+    response = client.get("/api/v1/claims/", {"speaker": "sergei-lavrov", "page_size": "2"})
+
+    assert response.status_code == HTTPStatus.OK
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, parameter_types::text[] FROM pg_prepared_statements"
+            ' WHERE statement LIKE \'SELECT "desk_claim"."id"%%\''
+        )
+        ((statement, types),) = cursor.fetchall()
+    assert 'COALESCE("desk_claim"."said_on", \'0001-01-01\'::date)' in statement
+    assert "'retracted'" in statement
+    assert len(types) == 2  # the speaker, in the page and in its count
+
+
+def test_a_constant_with_a_percent_sign_stays_a_literal():
+    sql = "SELECT %s, %s LIKE '%%x'"
+
+    assert constants_written_in(sql, ["50%", "y"], [1], "default") == "SELECT '50%%', %s LIKE '%%x'"
+    assert constants_written_in(sql, ["50%"], [0], "default") is None  # one value too few

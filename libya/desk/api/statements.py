@@ -21,6 +21,7 @@ and tests/api/test_common.py compares the two for every resource and detail shap
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ import django
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db import connections, router
 from django.db.models import QuerySet
+from psycopg.sql import Literal
 
 from libya.desk.api import rows
 from libya.desk.models.common import plan_rows
@@ -64,11 +66,15 @@ class DetailStatement:
         sql, params = compiler.as_sql()
         if list(params).count(marker) != 1:
             return None
+        slot = list(params).index(marker)
+        written = constants_written_in(sql, params, [slot], filtered.db)
+        if written is None:
+            return None
         columns = [expression for expression, _, _ in compiler.select]
         return cls(
-            sql=sql,
-            params=tuple(params),
-            slot=list(params).index(marker),
+            sql=written,
+            params=(marker,),
+            slot=0,
             names=(*query.extra_select, *query.values_select, *query.annotation_select),
             converters=tuple(compiler.get_converters(columns).items()),
             key_field=query.model._meta.pk
@@ -93,6 +99,10 @@ class DetailStatement:
             return None
         row = dict(zip(self.names, convert(self.converters, list(found), connection), strict=True))
         return rows.unpack_parts(row)
+
+
+# A parameter's place in compiled SQL (%% is a percent sign).
+PLACEHOLDER = re.compile(r"%[s%]")
 
 
 # List statements: one per shape of request, the request's values bound into it.
@@ -163,10 +173,14 @@ class ListStatement:
         iterable = queryset._iterable_class
         if not plan_only and not issubclass(iterable, rows.BatchRows):
             return None
+        positions = [position for position, _ in slots]
+        written = constants_written_in(sql, params, positions, queryset.db)
+        if written is None:
+            return None
         return cls(
-            sql=sql,
-            params=tuple(params),
-            slots=tuple(slots),
+            sql=written,
+            params=tuple(params[position] for position in positions),
+            slots=tuple((number, index) for number, (_, index) in enumerate(slots)),
             names=names,
             converters=converters,
             parts={} if plan_only else dict(iterable.parts),
@@ -206,6 +220,35 @@ class ListStatement:
         for position, index in self.slots:
             params[position] = values[index]
         return params
+
+
+def constants_written_in(sql: str, params: list, bound: list[int], alias: str) -> str | None:
+    """`sql` with every parameter but those at the `bound` positions written in as a literal.
+
+    A statement's constants (a status it hides, the date that sorts undated rows last,
+    a JSON key) are the same for every request; bound, they are unknown to a generic
+    plan, which PostgreSQL may keep for a prepared statement (``prepared_cursor()``).
+    Then ``COALESCE(said_on, $2)`` no longer matches the index on
+    ``COALESCE(said_on, '0001-01-01')``, the generic plan scans the table, and every
+    request is planned anew. Written in, the generic plan sees them as the index does.
+    psycopg quotes each one (``sql.Literal``) as it would have bound it client-side.
+    None if the placeholders are not the parameters, one for one.
+    """
+    pieces = PLACEHOLDER.split(sql)
+    placeholders = PLACEHOLDER.findall(sql)
+    if placeholders.count("%s") != len(params):
+        return None
+    connection = connections[alias]
+    connection.ensure_connection()
+    written, number = [pieces[0]], 0
+    for placeholder, piece in zip(placeholders, pieces[1:], strict=True):
+        if placeholder == "%s":
+            if number not in bound:
+                literal = Literal(params[number]).as_string(connection.connection)
+                placeholder = literal.replace("%", "%%")  # still a query with placeholders
+            number += 1
+        written += [placeholder, piece]
+    return "".join(written)
 
 
 def _compiled(queryset: QuerySet) -> tuple:
@@ -322,10 +365,13 @@ class PartStatement:
         columns = [expression for expression, _, _ in compiler.select]
         if len(slots) != 1 or len(columns) != len(query.values_select):
             return None
+        written = constants_written_in(sql, params, slots, queryset.db)
+        if written is None:
+            return None
         return cls(
-            sql=sql,
-            params=tuple(params),
-            slot=slots[0],
+            sql=written,
+            params=(marker,),
+            slot=0,
             converters=tuple(compiler.get_converters(columns).items()),
             model=query.model,
         )
