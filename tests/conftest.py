@@ -43,6 +43,15 @@ def _no_throttling(monkeypatch, request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_default_cache():
+    """Each test starts with an empty default cache: what another test left there (a
+    search term's estimate, over other rows) would change its queries."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_response_cache(settings, request):
     """The response cache stays out of tests except those that test it, which start empty.
 

@@ -4,8 +4,11 @@ from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from libya.desk.models import Article, Claim, DatePrecision
+from libya.desk.models.articles import ArticleQuerySet
 from tests.factories import (
     ActorFactory,
     ArticleFactory,
@@ -162,12 +165,54 @@ def test_articles_search_sorted_by_date_gives_the_newest_matches_unranked(
     )
     ArticleFactory(slug="hors-sujet", body="À Syrte.", published_on=date(2022, 1, 1))
 
-    # no EXPLAIN: the date index orders the matches; the page carries its capped count
+    # the term's estimated matches (an EXPLAIN, then cached), then the page, which carries
+    # its capped count: the date index orders the matches
+    with django_assert_num_queries(2):
+        found = client.get(URL, {"search": "Zlitenbourg", "ordering": "-published_on"})
     with django_assert_num_queries(1):
+        again = client.get(URL, {"search": "Zlitenbourg", "ordering": "-published_on"})
+
+    assert found.status_code == again.status_code == HTTPStatus.OK
+    assert slugs(found) == slugs(again) == ["corps-recent", "titre-ancien", "sans-date"]
+    assert found.json()["count"] == 3
+    assert found.json()["count_is_estimate"] is False
+
+
+@pytest.fixture
+def common_term(monkeypatch):
+    """Zlitenbourg in three articles, which the planner expects in a hundred thousand."""
+    for day in (1, 2, 3):
+        ArticleFactory(slug=f"zliten-{day}", body="À Zlitenbourg.", published_on=date(2021, 1, day))
+    monkeypatch.setattr(ArticleQuerySet, "estimated_matches", lambda self, term: 100_000)
+
+
+def test_a_date_sorted_search_expected_far_past_the_count_limit_is_not_counted(client, common_term):
+    with CaptureQueriesContext(connection) as queries:
         found = client.get(URL, {"search": "Zlitenbourg", "ordering": "-published_on"})
 
-    assert slugs(found) == ["corps-recent", "titre-ancien", "sans-date"]
-    assert found.json()["count"] == 3
+    assert found.status_code == HTTPStatus.OK
+    assert slugs(found) == ["zliten-3", "zliten-2", "zliten-1"]
+    assert (found.json()["count"], found.json()["count_is_estimate"]) == (100_000, True)
+    assert [query["sql"] for query in queries if "COUNT(" in query["sql"]] == []
+
+
+def test_a_common_term_with_another_filter_is_still_counted(client, common_term, outlet):
+    ArticleFactory(slug="zliten-chez-l-editeur", publisher=outlet, body="À Zlitenbourg.")
+
+    found = client.get(
+        URL, {"search": "Zlitenbourg", "ordering": "-published_on", "publisher": outlet.slug}
+    )
+
+    assert found.status_code == HTTPStatus.OK
+    assert slugs(found) == ["zliten-chez-l-editeur"]
+    assert (found.json()["count"], found.json()["count_is_estimate"]) == (1, False)
+
+
+def test_a_ranked_search_of_a_common_term_counts_its_candidates(client, common_term):
+    found = client.get(URL, {"search": "Zlitenbourg"})
+
+    assert found.status_code == HTTPStatus.OK
+    assert (found.json()["count"], found.json()["count_is_estimate"]) == (3, False)
 
 
 def test_articles_search_ranks_title_above_body(client, outlet):

@@ -14,6 +14,9 @@ from django.db.models.expressions import RawSQL
 from libya.desk.models.common import EXACT_TOTAL, estimated_rows
 
 LIMIT = 10_000
+# A list the planner expects to hold more rows than this is not counted at all: counting
+# would stop at LIMIT and report the estimate anyway (see ``settled_count`` in views.py).
+SETTLED_ABOVE = 2 * LIMIT
 # Annotation carrying the capped count on every row of a first page.
 BOUNDED_TOTAL = "_bounded_total"
 

@@ -20,9 +20,12 @@ class KeysetPagination(BasePagination):
     page_size = 50
     max_page_size = 500
     max_page = 20
+    # The count of a first page, when known before it is read (the view's settled_count()).
+    settled: int | None = None
 
     def paginate_queryset(self, queryset, request: Request, view=None) -> list:
         self.locate(request, cursors.ordering(queryset), queryset.model)
+        self.settled = view.settled_count(request) if hasattr(view, "settled_count") else None
         ordered = cursors.ordered(queryset, self.order)
         return self.page_rows(list(self.page_query(ordered)), lambda: ordered)
 
@@ -39,6 +42,7 @@ class KeysetPagination(BasePagination):
         self.order = cursors.terms(model, names)
         token = request.query_params.get("cursor")
         self.cursor, self.number, self.beyond = None, None, []
+        self.settled = None
         if token is not None:
             self.cursor = cursors.decode(token, self.names)
             self.count, self.estimated = self.cursor["n"], bool(self.cursor["e"])
@@ -60,7 +64,8 @@ class KeysetPagination(BasePagination):
         """
         if self.cursor is None:
             start = (self.number - 1) * self.size
-            return counting.with_total(ordered)[start : start + self.size + 1]
+            counted = ordered if self.settled is not None else counting.with_total(ordered)
+            return counted[start : start + self.size + 1]
         condition = cursors.after(self.direction, self.beyond if beyond is None else beyond)
         return cursors.ordered(ordered, self.direction).filter(condition)[: self.size + 1]
 
@@ -93,7 +98,10 @@ class KeysetPagination(BasePagination):
     def _first_pages(self, rows: list[dict], unpaged, estimate=None) -> list:
         number = self.number
         start = (number - 1) * self.size
-        self.count, self.estimated = counting.of_page(unpaged, rows, start, estimate)
+        if self.settled is not None:
+            self.count, self.estimated = self.settled, True
+        else:
+            self.count, self.estimated = counting.of_page(unpaged, rows, start, estimate)
         more, rows = len(rows) > self.size, rows[: self.size]
         self.next_link = self._link_after(rows[-1], number) if more else None
         self.previous_link = self._link_to_page(number - 1) if number > 1 else None
