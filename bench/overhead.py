@@ -42,9 +42,9 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from probe import deep_urls  # noqa: E402
 
 from libya.desk.models import Actor, Article  # noqa: E402
-from probe import deep_urls  # noqa: E402
 
 # Own time of each function, grouped by the first of these path fragments it contains.
 GROUPS = [
