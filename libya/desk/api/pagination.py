@@ -42,7 +42,6 @@ class KeysetPagination(BasePagination):
         self.order = cursors.terms(model, names)
         token = request.query_params.get("cursor")
         self.cursor, self.number, self.beyond = None, None, []
-        self.settled = None
         if token is not None:
             self.cursor = cursors.decode(token, self.names)
             self.count, self.estimated = self.cursor["n"], bool(self.cursor["e"])

@@ -53,15 +53,15 @@ class ActorQuerySet(models.QuerySet):
         # alone, "ben Bela" fetches every "ben ..." alias (20,000 of 150,000 on tier M)
         # and "bela" thousands more, each tested by the filter.
         key = max(words, key=len)
-        similar = Q(aliases__folded__trigram_word_similar=folded)
+        similar = Q(**{f"{FOLDED}__trigram_word_similar": folded})
         if len(re.findall(r"\w+", term)) > 1:  # a one-word term is its own key
-            similar &= Q(aliases__folded__trigram_word_similar=FoldedText(Value(key)))
+            similar &= Q(**{f"{FOLDED}__trigram_word_similar": FoldedText(Value(key))})
         for word in words:
             if word != key:
                 similar &= _word_similar(FoldedText(Value(word)))
         # One filter() call: both conditions are on the same alias. The annotation that
         # follows it reads the aliases it kept, one row per actor (grouped by its key).
-        matching = self.filter(Q(aliases__folded__contains=folded) | similar)
+        matching = self.filter(Q(**{f"{FOLDED}__contains": folded}) | similar)
         scored = matching.annotate(
             search_score=Cast(Max(_alias_score(folded)), models.FloatField())
         )
