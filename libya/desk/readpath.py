@@ -7,8 +7,10 @@ the session and messages ones a lazy object or two. ``AnonymousReadMiddleware`` 
 after the middleware that add headers to every answer (security, CSP, CORS, quotas),
 and sends these requests through the response cache (responsecache.py) and then a
 shorter chain, ``DESK_READ_MIDDLEWARE`` (settings.py), instead of the rest of
-``MIDDLEWARE``. Every other request takes the whole stack. The replica is chosen
-before (libya/replicas.py), so the generation and the view read the same database.
+``MIDDLEWARE``, with the plans of repeated statements kept on the connection
+(``plans_kept_by_text``, libya/postgresql/base.py). Every other request takes the
+whole stack. The replica is chosen before (libya/replicas.py), so the generation and
+the view read the same database.
 
 Why a second chain built here: Django builds exactly one middleware chain, from
 ``settings.MIDDLEWARE``, and has no per-path stack; ``ReadHandler`` builds the second
@@ -26,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 from libya.desk.responsecache import ResponseCache
+from libya.postgresql.base import plans_kept_by_text
 
 # The desk's resources and the records that link them; not the schema, the docs or the
 # API root, whose renderers may build HTML pages that expect the full stack.
@@ -75,5 +78,7 @@ class AnonymousReadMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if anonymous_read(request):
-            return self.read(request)
+            # Reads write nothing, so what psycopg prepares for them is never rolled back.
+            with plans_kept_by_text():
+                return self.read(request)
         return self.get_response(request)

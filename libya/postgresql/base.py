@@ -19,11 +19,38 @@ pool checks with a query as well.
 from __future__ import annotations
 
 import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db.backends.postgresql import base, operations
+from psycopg import ClientCursor
 from psycopg.errors import DataError
 from psycopg.pq import ConnStatus, TransactionStatus
+
+# Set while an anonymous API read runs (libya/desk/readpath.py): see plans_kept_by_text().
+_KEEPING_PLANS: ContextVar[bool] = ContextVar("keeping_plans", default=False)
+
+
+@contextmanager
+def plans_kept_by_text() -> Iterator[None]:
+    """Within it, a statement run five times with the same text is prepared on its connection.
+
+    Django binds every value into the SQL text on the client and never prepares, so a
+    statement repeated word for word (the same search, the same page of a list that is
+    not compiled, the response cache's generation read) is parsed and planned on every
+    request: for a rare term's date-sorted search on tier S, about half of PostgreSQL's
+    time per request. psycopg prepares a text once it has run prepare_threshold (5)
+    times on a connection and keeps the last 100; the plan is made for the text's own
+    values, written in, so it is the plan PostgreSQL would choose for them anyway,
+    whatever the term's frequency. Reads only: a rollback deallocates them all.
+    """
+    token = _KEEPING_PLANS.set(settings.DESK_DB_PREPARED_STATEMENTS)
+    try:
+        yield
+    finally:
+        _KEEPING_PLANS.reset(token)
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -52,6 +79,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
+
+    def create_cursor(self, name=None):
+        if name is None and _KEEPING_PLANS.get():
+            cursor = PlanKeepingCursor(self.connection)
+            self._use_connection_timezone(cursor)
+            return cursor
+        return super().create_cursor(name)
+
+    def _use_connection_timezone(self, cursor) -> None:
+        # As Django's create_cursor(): the connection's time zone, if it differs.
+        tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+        if self.timezone != tzloader.timezone:
+            base.register_tzloader(self.timezone, cursor)
 
     def idle_and_silent(self) -> bool:
         """Open, outside any transaction, and with nothing from the server to read."""
@@ -91,10 +131,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.ensure_connection()
         with self.wrap_database_errors:
             cursor = PreparingCursor(self.connection)
-            # As Django's create_cursor(): the connection's time zone, if it differs.
-            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
-            if self.timezone != tzloader.timezone:
-                base.register_tzloader(self.timezone, cursor)
+            self._use_connection_timezone(cursor)
             return self._prepare_cursor(cursor)
 
 
@@ -103,3 +140,13 @@ class PreparingCursor(base.ServerBindingCursor):
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(query, params, prepare=True, binary=binary)
+
+
+class PlanKeepingCursor(base.ServerBindingCursor):
+    """Values written into the text as Django's client-binding cursor writes them, then run
+    as psycopg runs any text: prepared from its fifth run (see plans_kept_by_text)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if params is not None:
+            query = ClientCursor(self.connection).mogrify(query, params)
+        return super().execute(query, None, prepare=prepare, binary=binary)

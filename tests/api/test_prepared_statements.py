@@ -1,13 +1,17 @@
-"""The API's compiled statements are kept prepared on the server, but for a search's and
-behind a transaction pooler (libya/postgresql: ``prepared_cursor``)."""
+"""The API's compiled statements are kept prepared on the server with their request values
+bound (libya/postgresql: ``prepared_cursor``); any other statement of an anonymous read
+once it has run five times word for word, with its values written in
+(``plans_kept_by_text``); nothing behind a transaction pooler."""
 
 from http import HTTPStatus
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg import ClientCursor
 
 from libya.desk.api.statements import constants_written_in
+from libya.postgresql.base import PlanKeepingCursor, plans_kept_by_text
 
 pytestmark = pytest.mark.django_db
 
@@ -44,20 +48,61 @@ def test_a_list_page_and_its_parts_are_prepared_and_each_value_bound(client):
     assert any("= ANY($" in sql for sql in prepared)  # a to-many part, by its batch of ids
 
 
-def test_a_search_is_not_prepared(client):
+def searches_prepared() -> list[str]:
+    return [sql for sql in prepared_statements() if "websearch_to_tsquery" in sql]
+
+
+def test_a_search_is_not_prepared_with_its_term_bound(client):
     response = client.get("/api/v1/articles/", {"search": "Haftar", "ordering": "-published_on"})
 
     assert response.status_code == HTTPStatus.OK
     assert response.json()["results"]
-    assert not [sql for sql in prepared_statements() if "websearch_to_tsquery" in sql]
+    assert searches_prepared() == []  # a generic plan would serve every term alike
+
+
+@pytest.mark.parametrize("term", ["Haftar", "l'armée", "100 %"])
+def test_a_search_repeated_word_for_word_is_prepared_with_its_term_written_in(client, term):
+    query = {"search": term, "ordering": "-published_on"}
+    answers = [client.get("/api/v1/articles/", query) for _ in range(6)]
+
+    assert [answer.status_code for answer in answers] == [HTTPStatus.OK] * 6
+    assert answers[5].json() == answers[0].json()  # prepared, the same rows
+    (search,) = searches_prepared()
+    assert "$1" not in search
+    written = ClientCursor(connection.connection).mogrify("%s", [term])
+    assert written in search
+
+
+def test_a_search_run_fewer_than_five_times_is_not_prepared(client):
+    for term in ["Haftar", "Sarraj", "Moscou", "Tripoli", "Syrte", "Benghazi"]:
+        response = client.get("/api/v1/articles/", {"search": term})
+        assert response.status_code == HTTPStatus.OK
+
+    assert searches_prepared() == []
+
+
+def test_an_editors_request_keeps_djangos_own_cursor(admin_client):
+    for _ in range(6):
+        response = admin_client.get("/api/v1/articles/", {"search": "Haftar"})
+        assert response.status_code == HTTPStatus.OK
+
+    assert searches_prepared() == []  # a session: the whole stack, which may write
+
+
+def test_plans_are_kept_only_inside_an_anonymous_read():
+    with connection.cursor() as outside:
+        assert type(outside.cursor) is not PlanKeepingCursor
+    with plans_kept_by_text(), connection.cursor() as inside:
+        assert type(inside.cursor) is PlanKeepingCursor
 
 
 def test_nothing_is_prepared_behind_a_transaction_pooler(client, settings):
     settings.DESK_DB_PREPARED_STATEMENTS = False
 
-    response = client.get(f"/api/v1/articles/{ARTICLE}/")
+    answers = [client.get("/api/v1/articles/", {"search": "Haftar"}) for _ in range(6)]
+    answers.append(client.get(f"/api/v1/articles/{ARTICLE}/"))
 
-    assert response.status_code == HTTPStatus.OK
+    assert [answer.status_code for answer in answers] == [HTTPStatus.OK] * 7
     assert prepared_statements() == []
 
 
@@ -69,6 +114,16 @@ def test_recorded_queries_carry_their_values_as_unprepared_ones_do(client):
     (detail,) = queries.captured_queries
     assert f"'{ARTICLE}'" in detail["sql"]
     assert "$1" not in detail["sql"]
+
+
+def test_recorded_searches_carry_their_term(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/articles/", {"search": "Haftar"})
+
+    assert response.status_code == HTTPStatus.OK
+    recorded = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in recorded if "%s" in sql or "$1" in sql]
+    assert "websearch_to_tsquery('french'::regconfig, 'Haftar')" in recorded[-1]
 
 
 def test_only_the_requests_values_are_bound_and_the_constants_are_written_in(client):

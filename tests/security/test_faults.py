@@ -207,11 +207,14 @@ def test_statement_timeout_bounds_web_processes_only(test_database_url):
 
 
 def terminate(application_name: str) -> int:
-    """pg_terminate_backend() on the named connections, from a connection of its own."""
+    """pg_terminate_backend() on the named connections, from a connection of its own.
+
+    It waits (up to 5 s) until each backend has exited: without a timeout it returns once
+    the signal is sent, and a request made at once may still find the backend alive."""
     params = connection.get_connection_params()
     with psycopg.connect(**params, autocommit=True) as admin:
         found = admin.execute(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
             "WHERE application_name = %s",
             [application_name],
         ).fetchone()
