@@ -63,6 +63,9 @@ class DatabaseOperations(operations.DatabaseOperations):
                 return self.compose_sql(sql, params)
             except DataError:
                 return None
+        if isinstance(cursor, PlanKeepingCursor):
+            # psycopg does not record the text of a statement it runs prepared.
+            return cursor.text
         return super().last_executed_query(cursor, sql, params)
 
 
@@ -146,7 +149,10 @@ class PlanKeepingCursor(base.ServerBindingCursor):
     """Values written into the text as Django's client-binding cursor writes them, then run
     as psycopg runs any text: prepared from its fifth run (see plans_kept_by_text)."""
 
+    text: str | None = None  # the last statement, values written in
+
     def execute(self, query, params=None, *, prepare=None, binary=None):
         if params is not None:
             query = ClientCursor(self.connection).mogrify(query, params)
+        self.text = query
         return super().execute(query, None, prepare=prepare, binary=binary)
