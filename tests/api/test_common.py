@@ -114,6 +114,29 @@ def test_unknown_api_url_is_json_404(client):
     assert response.json()["status"] == HTTPStatus.NOT_FOUND
 
 
+def test_a_resource_without_its_final_slash_is_redirected_with_its_query(client):
+    response = client.get("/api/v1/actors", {"kind": "media"})
+
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"] == "/api/v1/actors/?kind=media"
+    assert response.json()["status"] == HTTPStatus.MOVED_PERMANENTLY
+    assert client.get(response["Location"]).status_code == HTTPStatus.OK
+
+
+def test_a_write_without_the_final_slash_is_told_the_url_not_redirected(client):
+    response = client.post("/api/v1/claims", {"quote": "x"})
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"status": 404, "detail": "No such resource: use /api/v1/claims/."}
+
+
+def test_an_unknown_path_without_a_slash_is_still_a_404(client):
+    response = client.get("/api/v1/nothing-here")
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"status": 404, "detail": "No such resource."}
+
+
 def test_unsupported_methods_are_json_405(client):
     response = client.put("/api/v1/actors/khalifa-haftar/", {"name": "X"})
 

@@ -6,6 +6,7 @@ import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -78,12 +79,38 @@ def _is_api(request: HttpRequest) -> bool:
 def no_such_resource(request: HttpRequest) -> JsonResponse:
     """Any method on an /api/ path that no route matches.
 
+    A path that only lacks its final slash (``/api/v1/actors``) is what Django's
+    APPEND_SLASH would redirect, but this catch-all matches it first: a GET or HEAD is
+    redirected here (301, the query kept), and any other method is told the right URL
+    in the 404, as a redirect would make a client drop or resend its body.
+
     CSRF-exempt like the API's views (which authenticate by key, not cookie): otherwise
     a write to an unknown path would get the CSRF middleware's HTML 403, not this 404.
     """
-    response = JsonResponse({"status": 404, "detail": "No such resource."}, status=404)
+    slashed = slashed_route(request)
+    if slashed is not None and request.method in ("GET", "HEAD"):
+        response = JsonResponse(
+            {"status": 301, "detail": f"Moved permanently to {slashed}."}, status=301
+        )
+        response["Location"] = slashed
+    else:
+        detail = "No such resource." if slashed is None else f"No such resource: use {slashed}."
+        response = JsonResponse({"status": 404, "detail": detail}, status=404)
     patch_cache_control(response, no_store=True)
     return response
+
+
+def slashed_route(request: HttpRequest) -> str | None:
+    """The request's URL with a final slash, if that is a route of the API; else None."""
+    if request.path_info.endswith("/"):
+        return None
+    try:
+        match = resolve(f"{request.path_info}/", getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    if match.func is no_such_resource:
+        return None
+    return request.get_full_path(force_append_slash=True)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
