@@ -7,7 +7,7 @@ the session and messages ones a lazy object or two. ``AnonymousReadMiddleware`` 
 after the middleware that add headers to every answer (security, CSP, CORS, quotas),
 and sends these requests through the response cache (responsecache.py) and then a
 shorter chain, ``DESK_READ_MIDDLEWARE`` (settings.py), instead of the rest of
-``MIDDLEWARE``, with the plans of repeated statements kept on the connection
+``MIDDLEWARE``; a search's repeated statements keep their plans on the connection
 (``plans_kept_by_text``, libya/postgresql/base.py). Every other request takes the
 whole stack. The replica is chosen before (libya/replicas.py), so the generation and
 the view read the same database.
@@ -77,8 +77,13 @@ class AnonymousReadMiddleware:
         self.read = ResponseCache(ReadHandler(settings.DESK_READ_MIDDLEWARE)._middleware_chain)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if anonymous_read(request):
-            # Reads write nothing, so what psycopg prepares for them is never rolled back.
-            with plans_kept_by_text():
-                return self.read(request)
-        return self.get_response(request)
+        if not anonymous_read(request):
+            return self.get_response(request)
+        if "search" not in request.GET:
+            return self.read(request)
+        # A search's statements are not compiled, and planning them is much of their cost;
+        # other reads' are compiled and prepared already, and keeping every text besides
+        # would crowd them out of the connection's 100 (libya/postgresql/base.py). Reads
+        # write nothing, so what psycopg prepares for them is never rolled back.
+        with plans_kept_by_text():
+            return self.read(request)

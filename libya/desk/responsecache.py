@@ -61,7 +61,7 @@ def read_generation(alias: str | None = None) -> str | None:
     checked = connection.health_check_done
     connection.health_check_done = True
     try:
-        with connection.cursor() as cursor:
+        with connection.prepared_cursor() as cursor:  # the same text every time
             cursor.execute(GENERATION_SQL)
             row = cursor.fetchone()
     except DatabaseError:
