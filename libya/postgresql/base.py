@@ -38,9 +38,9 @@ def plans_kept_by_text() -> Iterator[None]:
     """Within it, a statement run five times with the same text is prepared on its connection.
 
     Django binds every value into the SQL text on the client and never prepares, so a
-    statement repeated word for word (the same search, the same page of a list that is
-    not compiled) is parsed and planned on every request: for a rare term's date-sorted
-    search on tier S, about half of PostgreSQL's time per request. psycopg prepares a text once it has run prepare_threshold (5)
+    statement repeated word for word (the same search) is parsed and planned on every
+    request: for a rare term's date-sorted search on tier S, about half of PostgreSQL's
+    time per request. psycopg prepares a text once it has run prepare_threshold (5)
     times on a connection and keeps the last 100; the plan is made for the text's own
     values, written in, so it is the plan PostgreSQL would choose for them anyway,
     whatever the term's frequency. Reads only: a rollback deallocates them all.
