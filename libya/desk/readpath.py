@@ -83,7 +83,7 @@ class AnonymousReadMiddleware:
             return self.read(request)
         # A search's statements are not compiled, and planning them is much of their cost;
         # other reads' are compiled and prepared already, and keeping every text besides
-        # would crowd them out of the connection's 100 (libya/postgresql/base.py). Reads
+        # could crowd them out of the connection's 100 (libya/postgresql/base.py). Reads
         # write nothing, so what psycopg prepares for them is never rolled back.
         with plans_kept_by_text():
             return self.read(request)

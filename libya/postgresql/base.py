@@ -29,7 +29,7 @@ from psycopg import ClientCursor
 from psycopg.errors import DataError
 from psycopg.pq import ConnStatus, TransactionStatus
 
-# Set while an anonymous API read runs (libya/desk/readpath.py): see plans_kept_by_text().
+# Set while an anonymous API search runs (libya/desk/readpath.py): see plans_kept_by_text().
 _KEEPING_PLANS: ContextVar[bool] = ContextVar("keeping_plans", default=False)
 
 

@@ -89,7 +89,7 @@ def test_an_editors_request_keeps_djangos_own_cursor(admin_client):
     assert searches_prepared() == []  # a session: the whole stack, which may write
 
 
-def test_plans_are_kept_only_inside_an_anonymous_read():
+def test_plans_are_kept_only_inside_plans_kept_by_text():
     with connection.cursor() as outside:
         assert type(outside.cursor) is not PlanKeepingCursor
     with plans_kept_by_text(), connection.cursor() as inside:
