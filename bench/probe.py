@@ -242,6 +242,9 @@ def is_read(sql: str) -> bool:
 
 def prepare(out: Path) -> None:
     plan = {"cases": cases(), "queries": {}, "exact_count": {}, "status": {}}
+    # The startup options of the desk's connections (settings.DESK_SERVER_SETTINGS): L1
+    # runs the captured SQL under them, as the desk does (E6 matches by their threshold).
+    plan["server_options"] = connection.settings_dict["OPTIONS"].get("options", "")
     l1: dict[str, list[str]] = {}
     plans: list[str] = []
     user, _ = get_user_model().objects.get_or_create(

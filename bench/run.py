@@ -154,12 +154,14 @@ def start_servers(
     env: dict, out: Path, dsn: str, lite: Path | None, baselines: list[Path], tier: str = "S"
 ) -> dict[str, tuple[subprocess.Popen, int]]:
     """Each server by name; an earlier revision's is named ``at-<commit>``."""
+    plan = json.loads((out / "plan.json").read_text())
+    l1_dsn = make_conninfo(dsn, options=plan["server_options"])
     apps = {
         "cached": ("libya.wsgi:application", {"DESK_RESPONSE_CACHE": "true"}),
         "ours": ("libya.wsgi:application", {}),
         "l1": (
             "l1_app:application",
-            {"BENCH_L1_QUERIES": str(out / "l1_queries.json"), "BENCH_L1_DSN": dsn},
+            {"BENCH_L1_QUERIES": str(out / "l1_queries.json"), "BENCH_L1_DSN": l1_dsn},
         ),
         "naive": ("libya.wsgi:application", {"DJANGO_SETTINGS_MODULE": "naive_settings"}),
     }

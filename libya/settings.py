@@ -116,11 +116,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DESK_DB_CONNECTION_RESERVE = env.int("DESK_DB_CONNECTION_RESERVE", default=5)
 
 
-# Server settings every query relies on. Actor search matches aliases by trigram word
-# similarity (`term <% alias`, served by the trigram index). pg_trgm's default threshold,
-# 0.6, misses a changed vowel in a short name (Miser for Misar scores 0.5). They travel
-# as startup options of every connection, or, behind a pooler, with each transaction.
-DESK_SERVER_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5"}
+# Server settings every query relies on. They travel as startup options of every
+# connection, or, behind a pooler, with each transaction.
+# - Actor search matches aliases by trigram word similarity (`term <% alias`, served by
+#   the trigram index). pg_trgm's default threshold, 0.6, misses a changed vowel in a
+#   short name (Miser for Misar scores 0.5).
+# - No Memoize nodes. A page joins its 20 rows to their speaker, article and event, and
+#   the planner puts a Memoize cache before each lookup, sized for the hundreds of
+#   thousands of rows it estimates before the LIMIT: building the three caches cost 3 of
+#   the 8.6 ms of the newest-claims page on tier M, and a prepared keyset page 2 of 2.7.
+#   No API or admin query measured was slower without them (BENCHMARKS.md, issue 16).
+DESK_SERVER_SETTINGS = {"pg_trgm.word_similarity_threshold": "0.5", "enable_memoize": "off"}
 # DATABASE_URL (and the replicas') lead to PgBouncer in transaction mode, which refuses
 # startup options and hands each transaction any server connection: see libya/pooling.py.
 DESK_DB_TRANSACTION_POOLER = env_bool("DESK_DB_TRANSACTION_POOLER", default=False)

@@ -4,6 +4,8 @@ from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from libya.desk.api import counting
 from libya.desk.api.pagination import KeysetPagination
@@ -264,3 +266,29 @@ def test_newest_claims_first_are_dated_ones(client):
 
     assert response.status_code == HTTPStatus.OK
     assert all(row["said_on"] for row in response.json()["results"])
+
+
+def test_claims_page_looks_up_its_rows_without_memoize_caches(client):
+    """Each Memoize cache before a lookup is sized for the rows estimated before the LIMIT:
+    three of them cost a third of the newest-claims page on tier M (settings.py)."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"page_size": 3})
+    assert response.status_code == HTTPStatus.OK
+    page_sql = next(q["sql"] for q in captured if 'FROM "desk_claim"' in q["sql"])
+    # Nested loops over index lookups, as at scale, on a corpus small enough to scan.
+    nested = ["enable_hashjoin = off", "enable_mergejoin = off", "enable_seqscan = off"]
+
+    as_served = plan_of(page_sql, *nested)
+    with_memoize = plan_of(page_sql, *nested, "enable_memoize = on")
+
+    assert "Memoize" not in as_served
+    assert "Memoize" in with_memoize  # the probe can see one
+
+
+def plan_of(sql: str, *settings: str) -> str:
+    # SET LOCAL lasts until the test's own transaction ends: the default plan comes first.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(line for (line,) in cursor.fetchall())
