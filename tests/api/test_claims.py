@@ -292,3 +292,28 @@ def plan_of(sql: str, *settings: str) -> str:
             cursor.execute(f"SET LOCAL {setting}")
         cursor.execute(f"EXPLAIN {sql}")
         return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_claims_count_joins_only_the_tables_its_filters_read(client):
+    article = ClaimFactory().article
+    ClaimFactory.create_batch(3)
+    listed = Claim.objects.exclude(status=Claim.Status.RETRACTED)
+
+    everything, all_counted = counted(client, {})
+    in_article, article_counted = counted(client, {"article": article.slug})
+
+    assert everything["count"] == listed.count()
+    assert 'JOIN "desk_article"' not in all_counted  # the page's columns' join, left out
+    assert in_article["count"] == listed.filter(article=article).count() == 1
+    assert 'JOIN "desk_article"' in article_counted  # the filter reads it
+
+
+def counted(client, params: dict) -> tuple[dict, str]:
+    """A first page and the SQL of the count it carries."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"page_size": 1, **params})
+    assert response.status_code == HTTPStatus.OK
+    page_sql = next(q["sql"] for q in captured if "AS bounded" in q["sql"])
+    return response.json(), page_sql.partition("SELECT COUNT(*) FROM (")[2].partition(
+        ") AS bounded"
+    )[0]

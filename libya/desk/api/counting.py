@@ -7,9 +7,12 @@ column of the page's own query, which saves a round trip.
 
 from collections.abc import Callable
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import models
 from django.db.models.expressions import RawSQL
+from django.db.models.sql import Query
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import Join
 
 from libya.desk.models.common import EXACT_TOTAL, estimated_rows
 
@@ -29,7 +32,55 @@ def count(queryset: models.QuerySet) -> tuple[int, bool]:
 
 
 def _bounded(queryset: models.QuerySet) -> models.QuerySet:
-    return queryset.order_by().values("pk")[: LIMIT + 1]
+    bounded = queryset.order_by().values("pk")[: LIMIT + 1]
+    _drop_joins_of_the_columns(bounded.query, bounded.db)
+    return bounded
+
+
+def _drop_joins_of_the_columns(query: Query, using: str) -> None:
+    """Leave out of a count the joins that only fetched the page's related columns.
+
+    A claims page selects its article's slug and title through an INNER JOIN (the key
+    is NOT NULL), and the count inherits the join. PostgreSQL drops an unused LEFT JOIN
+    to a unique key by itself, but never an INNER one: counting 10,001 claims read their
+    10,001 articles too, 2 to 3 of the 4 ms of the newest claims' count on tier S.
+
+    A join is left out only if nothing the count filters on reads it or a table joined
+    through it, and only if it matches exactly one row (a non-null forward foreign key
+    with its constraint) or at most one and is LEFT: the count is then the same. Joins
+    Django added for the columns keep a reference count; at zero they are not compiled.
+    Anything else (a reverse or many-to-many join, DISTINCT, grouping) is left as it is.
+    """
+    if query.distinct or query.combinator or query.group_by is not None:
+        return
+    try:
+        filters, _ = query.get_compiler(using).compile(query.where)
+    except FullResultSet:
+        filters = ""
+    except EmptyResultSet:
+        return
+    # By name in the compiled text: conservative, as a subquery naming the same table
+    # keeps the join too.
+    kept = {alias for alias in query.alias_map if alias in filters}
+    for alias in list(kept):
+        while (parent := getattr(query.alias_map[alias], "parent_alias", None)) is not None:
+            kept.add(parent)
+            alias = parent
+    columns_only = [
+        alias
+        for alias, join in query.alias_map.items()
+        if alias not in kept and getattr(join, "join_type", None) is not None
+    ]
+    if all(_one_row_for_each(query.alias_map[alias]) for alias in columns_only):
+        for alias in columns_only:
+            query.alias_refcount[alias] = 0
+
+
+def _one_row_for_each(join: Join) -> bool:
+    field = join.join_field
+    if not isinstance(field, models.ForeignKey) or join.filtered_relation is not None:
+        return False  # a reverse or many-to-many join, or a filtered one
+    return join.join_type == LOUTER or (not field.null and field.db_constraint)
 
 
 def _estimated(
