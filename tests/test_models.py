@@ -193,3 +193,13 @@ def test_actor_search_matches_what_the_trigram_operator_matches_word_by_word():
     found = set(Actor.objects.search("ben Bela").values_list("name", flat=True))
     assert "Zayd ben Bella" in found
     assert "Yusra ben Tavir" not in found
+
+
+def test_actor_search_binds_the_term_then_its_longest_distinctive_word_then_the_others():
+    from libya.desk.models.actors import search_values
+
+    assert search_values("Hafter") == ["Hafter"]
+    assert search_values("ben Bela") == ["ben Bela", "bela"]
+    assert search_values("Khalifa Hafter") == ["Khalifa Hafter", "khalifa", "hafter"]
+    assert search_values("Ali Ali Bela") == ["Ali Ali Bela", "bela", "ali"]
+    assert search_values("-- ") == []

@@ -48,6 +48,9 @@ SHAPES = [
     ("actors", {"country": "LY,RU"}),
     ("actors", {"ordering": "-name", "event": MOSCOW}),
     ("actors", {"article": "no-such-article"}),
+    ("actors", {"search": "Hafter"}),  # misspelt, one word: the term alone
+    ("actors", {"search": "Fayez el-Serraj", "kind": "person"}),  # term, key and a word
+    ("actors", {"search": "Choïgou", "ordering": "-name", "page_size": "2"}),
     ("events", {}),
     ("events", {"kind": "talks"}),
     ("events", {"date_after": "2020-01-01", "date_before": "2020-01-31"}),
@@ -64,6 +67,7 @@ QUERYSET_SHAPES = [
     ("events", {"place": "moscou"}),
     ("actors", {"kind": "person,person"}),
     ("actors", {"not_a_parameter": "1"}),
+    ("actors", {"search": "--"}),  # no word: no actor, and nothing to compile
 ]
 
 
@@ -166,6 +170,32 @@ def test_compiled_cursor_pages_answer_as_the_queryset_does(client, monkeypatch, 
     saved = statements_of(resource)
     assert len(saved) >= 3  # the first page, `next` and `previous`
     assert all(page for page, _ in saved.values()), "every shape should compile"
+
+
+def test_actor_searches_share_a_statement_only_with_terms_of_as_many_values(client, monkeypatch):
+    """A term binds itself, then (if it has several words) its longest distinctive word and
+    its other distinctive words: terms with the same number of those share one statement,
+    and every answer is the queryset path's."""
+    terms = {
+        "Haftar": 1,
+        "Lavrov": 1,
+        "al-Sarraj": 2,  # "al" is a name particle: the term and "sarraj"
+        "ben Bela": 2,
+        "Khalifa Hafter": 3,  # the term, "khalifa" (the longer) and "hafter"
+        "Fayez al-Sarraj": 3,  # term, "sarraj" (the key), "fayez"
+        "Fayez el-Serraj": 3,
+    }
+    for term in terms:
+        compiled, compiled_queries, built, built_queries = both_paths(
+            client, monkeypatch, "/api/v1/actors/", {"search": term}
+        )
+        assert compiled.status_code == built.status_code == HTTPStatus.OK
+        assert compiled.content == built.content, term
+        assert compiled_queries == built_queries
+    assert [r["slug"] for r in compiled.json()["results"]][:1] == ["fayez-al-sarraj"]
+    saved = statements_of("actors")
+    assert sorted(dict(key[3])["search"] for key in saved) == sorted(set(terms.values()))
+    assert all(page is not None for page, _ in saved.values())
 
 
 def test_claims_page_query_count_is_pinned(client, django_assert_num_queries):

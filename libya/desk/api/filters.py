@@ -279,8 +279,9 @@ class ActorFilterSet(DeskFilterSet):
         model = Actor
         fields: list[str] = []
 
-    def filter_search(self, qs, name: str, value: str):
-        return qs.search(value)
+    def filter_search(self, qs, name: str, value: str | list[str]):
+        # A list is the term's search_values(), as a compiled list binds them (views.py).
+        return qs.search_bound(value) if isinstance(value, list) else qs.search(value)
 
 
 class EventFilterSet(DeskFilterSet):

@@ -41,6 +41,7 @@ from libya.desk.models import (
     Event,
     Participation,
 )
+from libya.desk.models.actors import search_values
 from libya.desk.models.claims import actor_timeline
 
 JAN_2020 = [OpenApiExample("from", "2020-01-01"), OpenApiExample("until", "2020-01-31")]
@@ -224,12 +225,16 @@ class CompiledListMixin:
             raise translate_validation(filterset.errors)
         return filterset
 
-    @staticmethod
-    def filter_values(filterset, given: list[str]) -> tuple[list | None, list]:
-        """The cleaned values of the filters given, flattened, and how many each has."""
+    def bound_value(self, filterset, name: str):
+        """What the statement binds for the filter `name`: its cleaned value, or a list of
+        values for several; the filter is then built with stand-ins of the same shape."""
+        return filterset.form.cleaned_data.get(name)
+
+    def filter_values(self, filterset, given: list[str]) -> tuple[list | None, list]:
+        """The bound values of the filters given, flattened, and how many each has."""
         values, shape = [], []
         for name in given:
-            value = filterset.form.cleaned_data.get(name)
+            value = self.bound_value(filterset, name)
             many = isinstance(value, list)
             items = value if many else [value]
             if value is None or len(set(items)) != len(items):
@@ -278,7 +283,7 @@ class CompiledListMixin:
         else:
             cleaned = dict(filterset.form.cleaned_data)
             for name in given:
-                value = cleaned[name]
+                value = self.bound_value(filterset, name)
                 if isinstance(value, list):
                     cleaned[name] = [sample.pop(0) for _ in value]
                 else:
@@ -505,6 +510,16 @@ class ActorViewSet(WritableResource, DeskViewSet):
         "event": "participations__event__slug",
         "article": "mentioned_in__slug",
     }
+    # A search's SQL depends only on how many words it looks up (search_values()), which
+    # bound_value() makes part of the shape: it compiles like any other filter.
+    uncompiled_filters = frozenset()
+
+    def bound_value(self, filterset, name: str):
+        value = super().bound_value(filterset, name)
+        if name == "search" and isinstance(value, str):
+            # A term without a word finds no actor: the queryset path says so (None).
+            return search_values(value) or None
+        return value  # search: stand-ins already, when the statement is being compiled
 
     @extend_schema(
         parameters=[

@@ -44,20 +44,24 @@ class ActorQuerySet(models.QuerySet):
         per actor cost 40 % of the search of a common name ("el-Mechke": 258 actors,
         1,024 aliases, on tier M).
         """
-        if not any(char.isalnum() for char in term):
-            # Folds to "", which every alias contains.
+        return self.search_bound(search_values(term))
+
+    def search_bound(self, values: list[str]) -> "ActorQuerySet":
+        """``search()`` of the term whose ``search_values()`` are `values`.
+
+        Apart so that a list statement can be compiled once with stand-ins for the
+        values and bind each request's own (api/views.py, ActorViewSet): the SQL
+        depends only on how many values there are.
+        """
+        if not values:
             return self.none().annotate(search_score=Value(0.0))
+        term, *words = values
         folded = FoldedText(Value(term))
-        words = _distinctive_words(term)
-        # The index looks up the whole term and its longest distinctive word together:
-        # alone, "ben Bela" fetches every "ben ..." alias (20,000 of 150,000 on tier M)
-        # and "bela" thousands more, each tested by the filter.
-        key = max(words, key=len)
         similar = Q(**{f"{FOLDED}__trigram_word_similar": folded})
-        if len(re.findall(r"\w+", term)) > 1:  # a one-word term is its own key
+        if words:
+            key, *others = words
             similar &= Q(**{f"{FOLDED}__trigram_word_similar": FoldedText(Value(key))})
-        for word in words:
-            if word != key:
+            for word in others:
                 similar &= _word_similar(FoldedText(Value(word)))
         # One filter() call: both conditions are on the same alias. The annotation that
         # follows it reads the aliases it kept, one row per actor (grouped by its key).
@@ -66,6 +70,23 @@ class ActorQuerySet(models.QuerySet):
             search_score=Cast(Max(_alias_score(folded)), models.FloatField())
         )
         return counted_in_place(scored).order_by("-search_score", "name", "slug")
+
+
+def search_values(term: str) -> list[str]:
+    """What a search for `term` looks up: the term, then, if it has several words, its
+    longest distinctive word and its other distinctive words; nothing if it has no word.
+
+    The index looks up the whole term and its longest distinctive word together: alone,
+    "ben Bela" fetches every "ben ..." alias (20,000 of 150,000 on tier M) and "bela"
+    thousands more, each tested by the filter. A one-word term is its own key.
+    """
+    if not any(char.isalnum() for char in term):
+        return []  # folds to "", which every alias contains
+    if len(re.findall(r"\w+", term)) == 1:
+        return [term]
+    words = _distinctive_words(term)
+    key = max(words, key=len)
+    return [term, key, *dict.fromkeys(word for word in words if word != key)]
 
 
 def _distinctive_words(term: str) -> list[str]:
