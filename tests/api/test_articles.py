@@ -1,5 +1,6 @@
 """/api/v1/articles/: filters, French full-text search, details, query counts."""
 
+import re
 from datetime import date
 from http import HTTPStatus
 
@@ -335,3 +336,29 @@ def test_ranked_search_finds_the_same_newest_candidates_either_way(client, monke
     walked, collected = answers
     assert walked["count"] > 0
     assert walked == collected
+
+
+def test_a_publishers_window_is_counted_from_its_index_alone(client, outlet):
+    """article_publisher_date holds every column that counting a publisher's articles in a
+    window reads, so that the count is an index-only scan and never visits the table
+    (4.4 against 0.75 ms for 2,285 articles of one publisher on tier M)."""
+    for day in range(1, 6):
+        ArticleFactory(publisher=outlet, published_on=date(2020, 1, day))
+    window = {"published_after": "2020-01-02", "published_before": "2020-01-04"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"publisher": outlet.slug, "page_size": 2} | window)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 3
+    page_sql = next(q["sql"] for q in captured if 'FROM "desk_article"' in q["sql"])
+    count_sql = re.search(r"SELECT COUNT\(\*\) FROM \((SELECT .*?)\) AS bounded", page_sql)[1]
+    tested = set(re.findall(r'"desk_article"\."(\w+)"', count_sql.split(" FROM ", 1)[1]))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_index JOIN pg_attribute ON attrelid = indrelid"
+            " AND attnum = ANY(indkey) WHERE indexrelid = 'article_publisher_date'::regclass"
+        )
+        indexed = {name for (name,) in cursor.fetchall()}
+
+    assert tested == {"publisher_id", "published_on", "published_until"}
+    assert tested <= indexed

@@ -251,8 +251,16 @@ class Article(Curated):
         verbose_name_plural = _("articles")
         indexes = [
             GinIndex(fields=["search_vector"], name="article_search"),
+            # The list's own order within a publisher, and what its date window tests
+            # besides the key: a publisher's count (``counting``) is then an index-only
+            # scan, not a heap visit per article in the window (4.4 against 0.75 ms for
+            # the 2,285 articles of one publisher's 18 months on tier M).
             models.Index(
-                F("publisher"), newest_first("published_on"), name="article_publisher_date"
+                F("publisher"),
+                newest_first("published_on"),
+                F("slug"),
+                name="article_publisher_date",
+                include=["published_on", "published_until"],
             ),
             models.Index(newest_first("published_on"), F("slug"), name="article_date_slug"),
         ]
