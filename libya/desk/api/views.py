@@ -281,7 +281,8 @@ class CompiledListMixin:
         if filterset is None:
             queryset = filterset_class.defaults(queryset)
         else:
-            cleaned = dict(filterset.form.cleaned_data)
+            request_values = filterset.form.cleaned_data
+            cleaned = dict(request_values)
             for name in given:
                 value = self.bound_value(filterset, name)
                 if isinstance(value, list):
@@ -290,7 +291,10 @@ class CompiledListMixin:
                     cleaned[name] = sample.pop(0)
             filterset.form.cleaned_data = cleaned
             filterset.queryset = queryset
-            queryset = filterset.filter_queryset(queryset.all())
+            try:
+                queryset = filterset.filter_queryset(queryset.all())
+            finally:  # the next compilation reads the request's values again
+                filterset.form.cleaned_data = request_values
         queryset = queryset.order_by(*ordering)
         if cursors.ordering(queryset) != self.paginator.names:
             raise EmptyResultSet  # not expected; the queryset path then
@@ -516,10 +520,10 @@ class ActorViewSet(WritableResource, DeskViewSet):
 
     def bound_value(self, filterset, name: str):
         value = super().bound_value(filterset, name)
-        if name == "search" and isinstance(value, str):
+        if name == "search":
             # A term without a word finds no actor: the queryset path says so (None).
             return search_values(value) or None
-        return value  # search: stand-ins already, when the statement is being compiled
+        return value
 
     @extend_schema(
         parameters=[
