@@ -1,7 +1,7 @@
 """/api/v1/articles/: filters, French full-text search, details, query counts."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -297,6 +297,80 @@ def test_articles_list_query_count_is_fixed(client, django_assert_num_queries, p
     assert response.status_code == HTTPStatus.OK
 
     assert len(response.json()["results"]) == min(page_size, response.json()["count"])
+
+
+def test_articles_by_publisher_query_count_is_fixed(client, django_assert_num_queries, outlet):
+    ArticleFactory.create_batch(3, publisher=outlet)
+    ArticleFactory(publisher=MediaFactory())
+
+    # the publishers' ids by slug, then the page filtered on the key, with its count
+    with django_assert_num_queries(2):
+        response = client.get(URL, {"publisher": outlet.slug, "page_size": 2})
+    assert response.status_code == HTTPStatus.OK
+
+    assert response.json()["count"] == 3
+
+
+def test_an_unknown_publisher_has_no_articles(client, outlet):
+    ArticleFactory(publisher=outlet)
+
+    for publisher in ("pas-d-editeur", "pas-d-editeur,autre-absent"):
+        response = client.get(URL, {"publisher": publisher})
+        assert response.status_code == HTTPStatus.OK
+        assert (response.json()["count"], response.json()["results"]) == (0, [])
+
+
+def test_articles_count_by_publisher_joins_no_table(client, outlet):
+    """The page joins the publisher for its columns (INNER: the filter compares its key,
+    so no row has it null); the count leaves the join out and counts the same rows."""
+    ArticleFactory.create_batch(2, publisher=outlet)
+    ArticleFactory(publisher=None)
+
+    counts = {}
+    for params in ({}, {"publisher": outlet.slug}):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, {"page_size": 1} | params)
+        assert response.status_code == HTTPStatus.OK
+        page_sql = next(q["sql"] for q in captured if "AS bounded" in q["sql"])
+        count_sql = page_sql.partition("SELECT COUNT(*) FROM (")[2].partition(") AS bounded")[0]
+        assert "JOIN" not in count_sql
+        counts[bool(params)] = response.json()["count"]
+
+    assert counts == {False: Article.objects.count(), True: 2}
+    assert Article.objects.filter(publisher=None).exists()  # counted in the first
+
+
+def test_a_large_publishers_newest_page_walks_its_index_instead_of_sorting(client, outlet):
+    """Filtered on the publisher's id (found by its slug first), the page is planned for
+    that publisher's own frequency: one with most of the articles walks
+    article_publisher_date newest first and stops after the page, where a join on the
+    slug had it estimated as an average publisher and sorted its whole window."""
+    small = MediaFactory.create_batch(100)
+    articles = [
+        ArticleFactory.build(publisher=outlet, published_on=date(2012, 1, 1) + timedelta(n))
+        for n in range(3_000)
+    ]
+    articles += [
+        ArticleFactory.build(publisher=small[n % 100], published_on=date(2015, 1, n % 28 + 1))
+        for n in range(500)
+    ]
+    Article.objects.bulk_create(articles)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE desk_article")
+    window = {"published_after": "2013-01-01", "published_before": "2014-06-30"}
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL, {"publisher": outlet.slug, "page_size": 20} | window)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 546
+    page_sql = next(q["sql"] for q in captured if q["sql"].startswith('SELECT "desk_article"'))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+
+    outer = plan.split("SubPlan", 1)[0]  # the page, without its count
+    assert "Index Scan using article_publisher_date on desk_article" in outer, plan
+    assert "Sort" not in outer, plan
 
 
 def test_article_detail_query_count_is_fixed(client, django_assert_num_queries, outlet):

@@ -35,6 +35,7 @@ SHAPES = [
     ("claims", {"event": MOSCOW, "ordering": "status"}),
     ("articles", {}),
     ("articles", {"publisher": "rt-en-francais"}),
+    ("articles", {"publisher": "rt-en-francais,no-such-publisher", "page_size": "3"}),
     ("articles", {"published_after": "2020-01-01", "published_before": "2020-01-31"}),
     ("articles", {"ordering": "title", "page_size": "2"}),
     ("articles", {"actor": HAFTAR, "language": "fr"}),
@@ -68,6 +69,7 @@ QUERYSET_SHAPES = [
     ("actors", {"kind": "person,person"}),
     ("actors", {"not_a_parameter": "1"}),
     ("actors", {"search": "--"}),  # no word: no actor, and nothing to compile
+    ("articles", {"publisher": "no-such-publisher"}),  # no id to filter on: no article
 ]
 
 

@@ -22,6 +22,24 @@ class DeskFilterBackend(DjangoFilterBackend):
             return filterset_class.defaults(queryset)
         return super().filter_queryset(request, queryset, view)
 
+    def get_filterset(self, request: Request, queryset: QuerySet, view):
+        """The request's FilterSet, built and validated once, then filtering `queryset`.
+
+        A request may filter more than once (the page, then a count or facets apart; a
+        compiled list, then the queryset path it falls back to), and validating can cost
+        a query (filters.RelatedSlugsFilter finds the ids of the slugs given).
+        """
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        filterset = getattr(request, "desk_filterset", None)
+        if type(filterset) is not filterset_class:
+            filterset = filterset_class(**self.get_filterset_kwargs(request, queryset, view))
+            request.desk_filterset = filterset
+        filterset.queryset = queryset
+        filterset.__dict__.pop("_qs", None)  # FilterSet.qs: the last queryset it filtered
+        return filterset
+
 
 class StrictOrderingFilter(OrderingFilter):
     """``ordering`` limited to the view's ``ordering_fields``; anything else is a 400.

@@ -72,6 +72,48 @@ class ChoicesFilter(df.BaseInFilter, df.ChoiceFilter):
     base_field_class = RepeatableCSVField
 
 
+class RelatedSlugsField(RepeatableCSVField):
+    """Slugs in, the ids of the `related` model's rows that have them out (unknown ones
+    dropped): one primary-key lookup, made while the request is validated."""
+
+    related: Any = None  # set by RelatedSlugsFilter once its FilterSet knows the model
+
+    def clean(self, value: list[str] | None) -> list[int] | None:
+        slugs = super().clean(value)
+        if slugs is None:
+            return None
+        found = self.related._base_manager.filter(slug__in=slugs).order_by()
+        return list(found.values_list("pk", flat=True))
+
+
+class RelatedSlugsFilter(ValuesFilter):
+    """Slugs of a to-one relation, filtered by the related rows' ids, found first.
+
+    Why not join on the slug, as ValuesFilter does: PostgreSQL plans the join before it
+    knows which related row the slug names, so it estimates the rows from the average
+    one. A publisher with 21,993 of tier M's articles, among publishers that average 40,
+    is estimated at a few rows, and its newest page sorts every article of its window
+    (2,285 for 18 months: 5-6.5 ms) where walking the (publisher, date) index would stop
+    after the page (0.9 ms). With the id bound, the planner reads that id's own
+    frequency in the column's statistics. The list then filters on the foreign key alone.
+    """
+
+    base_field_class = RelatedSlugsField
+
+    @property
+    def field(self) -> RelatedSlugsField:
+        field = super().field
+        relation = self.field_name.removesuffix("__slug")
+        field.related = self.model._meta.get_field(relation).related_model
+        return field
+
+    def filter(self, qs: QuerySet, value: list[int] | None) -> QuerySet:
+        if value is None:
+            return qs
+        relation = self.field_name.removesuffix("__slug")
+        return qs.filter(**{f"{relation}__in": value})  # none for no known slug
+
+
 def slugs(field_name: str, help_text: str, many: bool = False) -> ValuesFilter:
     return ValuesFilter(field_name=field_name, help_text=help_text, many=many)
 
@@ -214,7 +256,7 @@ class ArticleFilterSet(DeskFilterSet):
     published_before = DateFilter(
         method="filter_published_before", help_text="Published on or before this date (inclusive)."
     )
-    publisher = slugs("publisher__slug", "Publisher slug(s).")
+    publisher = RelatedSlugsFilter(field_name="publisher__slug", help_text="Publisher slug(s).")
     language = ValuesFilter(field_name="language", help_text="Language code(s): fr, en...")
     actor = slugs("mentioned_actors__slug", "Slug(s) of actors mentioned.", many=True)
     event = slugs("events__slug", "Slug(s) of events the article reports.", many=True)

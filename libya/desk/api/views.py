@@ -456,6 +456,9 @@ class ArticleViewSet(WritableResource, DeskViewSet):
     search_ordering = ["-search_rank", "-published_on", "slug"]
     # A search compiles too: ranked, one statement per plan of its candidates (planned_shape).
     uncompiled_filters = frozenset({"snippet"})
+    # A publisher's best plan depends on how many articles it has (filters.RelatedSlugsFilter):
+    # walk its date index for a large one, sort the window of a small one. Planned each time.
+    unprepared_filters = frozenset({"search", "publisher"})
     facet_fields = {
         "publisher": "publisher__slug",
         "language": "language",
